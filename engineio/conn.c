@@ -1,0 +1,440 @@
+#include "conn.h"
+
+#include "request.h"
+#include "server.h"
+#include "session.h"
+#include "websocket.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <event2/event.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int on_message_begin(llhttp_t *p);
+static int on_url(llhttp_t *p, const char *at, size_t len);
+static int on_header_field(llhttp_t *p, const char *at, size_t len);
+static int on_header_value(llhttp_t *p, const char *at, size_t len);
+static int on_part_complete(llhttp_t *p);
+static int on_headers_complete(llhttp_t *p);
+static int on_body(llhttp_t *p, const char *at, size_t len);
+static int on_message_complete(llhttp_t *p);
+
+static llhttp_settings_t settings;
+
+static void init_settings(void)
+{
+	static int done;
+	if (done)
+		return;
+	llhttp_settings_init(&settings);
+	settings.on_message_begin = on_message_begin;
+	settings.on_url = on_url;
+	settings.on_url_complete = on_part_complete;
+	settings.on_header_field = on_header_field;
+	settings.on_header_field_complete = on_part_complete;
+	settings.on_header_value = on_header_value;
+	settings.on_header_value_complete = on_part_complete;
+	settings.on_headers_complete = on_headers_complete;
+	settings.on_body = on_body;
+	settings.on_message_complete = on_message_complete;
+	done = 1;
+}
+
+const char *eio_http_reason(int status)
+{
+	switch (status) {
+	case 101: return "Switching Protocols";
+	case 200: return "OK";
+	case 204: return "No Content";
+	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 408: return "Request Timeout";
+	case 413: return "Payload Too Large";
+	case 429: return "Too Many Requests";
+	case 431: return "Request Header Fields Too Large";
+	case 500: return "Internal Server Error";
+	case 503: return "Service Unavailable";
+	default: return "Unknown";
+	}
+}
+
+static void read_cb(struct bufferevent *bev, void *arg);
+static void write_cb(struct bufferevent *bev, void *arg);
+static void event_cb(struct bufferevent *bev, short what, void *arg);
+static void timer_cb(evutil_socket_t fd, short what, void *arg);
+
+static void link_conn(eio_conn_t **list, eio_conn_t *c)
+{
+	c->prev = NULL;
+	c->next = *list;
+	if (*list)
+		(*list)->prev = c;
+	*list = c;
+}
+
+static void unlink_conn(eio_conn_t **list, eio_conn_t *c)
+{
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		*list = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	c->prev = c->next = NULL;
+}
+
+static void format_address(const struct sockaddr *sa, char *out, size_t len)
+{
+	out[0] = '\0';
+	if (sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr,
+			  out, (socklen_t)len);
+	else if (sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6,
+			  &((const struct sockaddr_in6 *)sa)->sin6_addr, out,
+			  (socklen_t)len);
+}
+
+void eio_conn_accept(eio_server_t *srv, evutil_socket_t fd,
+		     const struct sockaddr *sa)
+{
+	init_settings();
+	eio_conn_t *c = calloc(1, sizeof(*c));
+	if (!c) {
+		evutil_closesocket(fd);
+		return;
+	}
+	c->srv = srv;
+	format_address(sa, c->address, sizeof(c->address));
+	c->bev = bufferevent_socket_new(srv->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	c->parser = malloc(sizeof(*c->parser));
+	c->timer = evtimer_new(srv->base, timer_cb, c);
+	if (!c->bev || !c->parser || !c->timer) {
+		if (c->bev)
+			bufferevent_free(c->bev);
+		else
+			evutil_closesocket(fd);
+		free(c->parser);
+		if (c->timer)
+			event_free(c->timer);
+		free(c);
+		return;
+	}
+	llhttp_init(c->parser, HTTP_REQUEST, &settings);
+	c->parser->data = c;
+	c->state = EIO_CONN_READING;
+	link_conn(&srv->conns, c);
+	bufferevent_setcb(c->bev, read_cb, write_cb, event_cb, c);
+	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+	evtimer_add(c->timer, srv->tv_http_timeout);
+}
+
+/* --- llhttp callbacks ------------------------------------------------ */
+
+static int fail(eio_conn_t *c, int status)
+{
+	c->http_error = status;
+	return HPE_USER;
+}
+
+static int on_message_begin(llhttp_t *p)
+{
+	eio_conn_t *c = p->data;
+	eio_request_free(c->req);
+	c->req = eio_request_new(c->address);
+	return c->req ? 0 : fail(c, 500);
+}
+
+static int append_head(llhttp_t *p, eio_req_part_t part, const char *at,
+		       size_t len)
+{
+	eio_conn_t *c = p->data;
+	if (eio_request_head_size(c->req) + len > c->srv->opts.max_header_bytes)
+		return fail(c, 431);
+	return eio_request_append(c->req, part, at, len) < 0 ? fail(c, 500)
+							     : 0;
+}
+
+static int on_url(llhttp_t *p, const char *at, size_t len)
+{
+	return append_head(p, EIO_REQ_URL, at, len);
+}
+
+static int on_header_field(llhttp_t *p, const char *at, size_t len)
+{
+	return append_head(p, EIO_REQ_HEADER_NAME, at, len);
+}
+
+static int on_header_value(llhttp_t *p, const char *at, size_t len)
+{
+	return append_head(p, EIO_REQ_HEADER_VALUE, at, len);
+}
+
+static int on_part_complete(llhttp_t *p)
+{
+	eio_conn_t *c = p->data;
+	return eio_request_end_part(c->req) < 0 ? fail(c, 500) : 0;
+}
+
+static int on_headers_complete(llhttp_t *p)
+{
+	eio_conn_t *c = p->data;
+	if (eio_request_finish_head(c->req) < 0)
+		return fail(c, 500);
+	c->req->method = llhttp_method_name(llhttp_get_method(p));
+	if ((p->flags & F_CONTENT_LENGTH) &&
+	    p->content_length > c->srv->opts.max_payload)
+		return fail(c, 413);
+	return 0;
+}
+
+static int on_body(llhttp_t *p, const char *at, size_t len)
+{
+	eio_conn_t *c = p->data;
+	int r = eio_request_append_body(c->req, at, len,
+					c->srv->opts.max_payload);
+	if (r == -E2BIG)
+		return fail(c, 413);
+	return r < 0 ? fail(c, 500) : 0;
+}
+
+static int on_message_complete(llhttp_t *p)
+{
+	(void)p;
+	return HPE_PAUSED; /* one request at a time */
+}
+
+/* --- input ----------------------------------------------------------- */
+
+static void dispatch(eio_conn_t *c)
+{
+	int upgrade = c->parser->upgrade;
+	c->keep_alive = llhttp_should_keep_alive(c->parser) && !upgrade;
+	c->state = EIO_CONN_BUSY;
+	evtimer_del(c->timer);
+	eio_server_dispatch(c->srv, c, c->req, upgrade);
+}
+
+static void parse_error(eio_conn_t *c)
+{
+	int status = c->http_error ? c->http_error : 400;
+	c->keep_alive = 0;
+	eio_conn_respond_and_close(c, status, NULL, NULL, NULL, 0);
+}
+
+static void process_input(eio_conn_t *c)
+{
+	struct evbuffer *in = bufferevent_get_input(c->bev);
+	c->in_input = 1;
+	while (c->state == EIO_CONN_READING && evbuffer_get_length(in) > 0) {
+		struct evbuffer_iovec v;
+		if (evbuffer_peek(in, -1, NULL, &v, 1) < 1)
+			break;
+		llhttp_errno_t err = llhttp_execute(c->parser, v.iov_base,
+						    v.iov_len);
+		if (err == HPE_OK) {
+			evbuffer_drain(in, v.iov_len);
+		} else if (err == HPE_PAUSED || err == HPE_PAUSED_UPGRADE) {
+			const char *pos = llhttp_get_error_pos(c->parser);
+			evbuffer_drain(in, (size_t)(pos - (char *)v.iov_base));
+			dispatch(c);
+		} else {
+			parse_error(c);
+		}
+	}
+	c->in_input = 0;
+	if (c->state == EIO_CONN_WEBSOCKET && evbuffer_get_length(in) > 0)
+		eio_ws_on_input(c);
+}
+
+static void read_cb(struct bufferevent *bev, void *arg)
+{
+	(void)bev;
+	eio_conn_t *c = arg;
+	switch (c->state) {
+	case EIO_CONN_READING:
+		process_input(c);
+		break;
+	case EIO_CONN_WEBSOCKET:
+		eio_ws_on_input(c);
+		break;
+	case EIO_CONN_BUSY:
+		/* a pipelined request waits in the input buffer; cap it */
+		if (evbuffer_get_length(bufferevent_get_input(bev)) >
+		    c->srv->opts.max_header_bytes + c->srv->opts.max_payload)
+			eio_conn_close(c);
+		break;
+	default:
+		evbuffer_drain(bufferevent_get_input(bev),
+			       evbuffer_get_length(bufferevent_get_input(bev)));
+		break;
+	}
+}
+
+static void write_cb(struct bufferevent *bev, void *arg)
+{
+	(void)bev;
+	eio_conn_t *c = arg;
+	if (c->state == EIO_CONN_DRAINING)
+		eio_conn_close(c);
+}
+
+static void event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	(void)bev;
+	eio_conn_t *c = arg;
+	if (!(what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)))
+		return;
+	eio_session_t *s = c->session;
+	if (s) {
+		eio_close_reason_t reason = EIO_CLOSE_TRANSPORT_ERROR;
+		if (c->state == EIO_CONN_WEBSOCKET && (what & BEV_EVENT_EOF))
+			reason = EIO_CLOSE_TRANSPORT_CLOSE;
+		eio_session_conn_lost(s, c, reason);
+	}
+	eio_conn_close(c);
+}
+
+static void timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	eio_conn_t *c = arg;
+	if (c->state == EIO_CONN_DRAINING) {
+		eio_conn_close(c); /* the peer does not read its answer */
+		return;
+	}
+	if (c->state != EIO_CONN_READING)
+		return;
+	/* a request begun but not finished in time gets 408; idle: close */
+	if (c->parser->finish == HTTP_FINISH_SAFE)
+		eio_conn_close(c);
+	else {
+		c->keep_alive = 0;
+		eio_conn_respond_and_close(c, 408, NULL, NULL, NULL, 0);
+	}
+}
+
+/* --- output ---------------------------------------------------------- */
+
+eio_request_t *eio_conn_take_request(eio_conn_t *c)
+{
+	eio_request_t *req = c->req;
+	c->req = NULL;
+	if (req)
+		req->conn = NULL;
+	return req;
+}
+
+static void write_head(eio_conn_t *c, int status, const char *ctype,
+		       struct evbuffer *extra, size_t len)
+{
+	struct evbuffer *out = bufferevent_get_output(c->bev);
+	evbuffer_add_printf(out, "HTTP/1.1 %d %s\r\n", status,
+			    eio_http_reason(status));
+	if (ctype)
+		evbuffer_add_printf(out, "Content-Type: %s\r\n", ctype);
+	if (extra)
+		evbuffer_add_buffer(out, extra);
+	evbuffer_add_printf(out, "Content-Length: %zu\r\nConnection: %s\r\n\r\n",
+			    len, c->keep_alive ? "keep-alive" : "close");
+}
+
+/* The request is answered: read the next one, or close. */
+static void finish_request(eio_conn_t *c)
+{
+	eio_request_free(c->req);
+	c->req = NULL;
+	if (!c->keep_alive) {
+		eio_conn_close_after_write(c);
+		return;
+	}
+	c->state = EIO_CONN_READING;
+	llhttp_resume(c->parser);
+	evtimer_add(c->timer, c->srv->tv_http_timeout);
+	/* pipelined bytes: parse them from the loop, not from this call */
+	if (!c->in_input &&
+	    evbuffer_get_length(bufferevent_get_input(c->bev)) > 0)
+		bufferevent_trigger(c->bev, EV_READ,
+				    BEV_TRIG_IGNORE_WATERMARKS |
+					BEV_TRIG_DEFER_CALLBACKS);
+}
+
+static int answerable(const eio_conn_t *c)
+{
+	return c->state == EIO_CONN_BUSY || c->state == EIO_CONN_READING;
+}
+
+void eio_conn_respond(eio_conn_t *c, int status, const char *ctype,
+		      struct evbuffer *extra, struct evbuffer *body)
+{
+	if (!answerable(c))
+		return;
+	size_t len = body ? evbuffer_get_length(body) : 0;
+	write_head(c, status, ctype, extra, len);
+	if (body)
+		evbuffer_add_buffer(bufferevent_get_output(c->bev), body);
+	finish_request(c);
+}
+
+void eio_conn_respond_mem(eio_conn_t *c, int status, const char *ctype,
+			  struct evbuffer *extra, const void *body, size_t len)
+{
+	if (!answerable(c))
+		return;
+	write_head(c, status, ctype, extra, len);
+	if (len)
+		bufferevent_write(c->bev, body, len);
+	finish_request(c);
+}
+
+void eio_conn_respond_and_close(eio_conn_t *c, int status, const char *ctype,
+				struct evbuffer *extra, const void *body,
+				size_t len)
+{
+	c->keep_alive = 0;
+	eio_conn_respond_mem(c, status, ctype, extra, body, len);
+}
+
+void eio_conn_close(eio_conn_t *c)
+{
+	if (c->state == EIO_CONN_DEAD)
+		return;
+	c->state = EIO_CONN_DEAD;
+	bufferevent_disable(c->bev, EV_READ | EV_WRITE);
+	bufferevent_setcb(c->bev, NULL, NULL, NULL, NULL);
+	evtimer_del(c->timer);
+	eio_server_t *srv = c->srv;
+	unlink_conn(&srv->conns, c);
+	link_conn(&srv->dead_conns, c);
+	eio_server_schedule_reap(srv);
+}
+
+void eio_conn_close_after_write(eio_conn_t *c)
+{
+	if (c->state == EIO_CONN_DEAD || c->state == EIO_CONN_DRAINING)
+		return;
+	c->state = EIO_CONN_DRAINING;
+	bufferevent_disable(c->bev, EV_READ);
+	if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
+		eio_conn_close(c);
+	else /* bound the wait for a peer that never reads */
+		evtimer_add(c->timer, c->srv->tv_http_timeout);
+}
+
+void eio_conn_free(eio_conn_t *c)
+{
+	unlink_conn(&c->srv->dead_conns, c);
+	bufferevent_free(c->bev);
+	free(c->parser);
+	eio_request_free(c->req);
+	event_free(c->timer);
+	if (c->ws)
+		wslay_event_context_free(c->ws);
+	free(c);
+}

@@ -1,0 +1,402 @@
+#include "server.h"
+
+#include "conn.h"
+#include "msg.h"
+#include "request.h"
+#include "session.h"
+#include "websocket.h"
+
+#include <errno.h>
+#include <json-c/json.h>
+#include <netdb.h>
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+
+void eio_options_init(eio_options_t *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->path = "/engine.io/";
+	o->ping_interval_ms = 25000;
+	o->ping_timeout_ms = 20000;
+	o->upgrade_timeout_ms = 10000;
+	o->max_payload = 1000000;
+	o->transports = EIO_TRANSPORT_POLLING | EIO_TRANSPORT_WEBSOCKET;
+	o->max_output_bytes = 8u << 20;
+	o->max_header_bytes = 16384;
+	o->http_timeout_ms = 30000;
+}
+
+static const struct timeval *common_timeout(struct event_base *base,
+					    unsigned ms)
+{
+	struct timeval tv = {.tv_sec = ms / 1000, .tv_usec = ms % 1000 * 1000};
+	return event_base_init_common_timeout(base, &tv);
+}
+
+static void reap_cb(evutil_socket_t fd, short what, void *arg);
+
+/* The path with exactly one trailing slash, as engine.io's attach(). */
+static char *normalize_path(const char *path)
+{
+	size_t len = strlen(path);
+	while (len > 0 && path[len - 1] == '/')
+		len--;
+	char *p = malloc(len + 2);
+	if (!p)
+		return NULL;
+	memcpy(p, path, len);
+	p[len] = '/';
+	p[len + 1] = '\0';
+	return p;
+}
+
+eio_server_t *eio_server_new(struct event_base *base, const eio_options_t *opts,
+			     const eio_callbacks_t *cbs, void *ud)
+{
+	if (sodium_init() < 0)
+		return NULL;
+	eio_server_t *srv = calloc(1, sizeof(*srv));
+	if (!srv)
+		return NULL;
+	srv->base = base;
+	if (opts)
+		srv->opts = *opts;
+	else
+		eio_options_init(&srv->opts);
+	if (cbs)
+		srv->cbs = *cbs;
+	srv->ud = ud;
+	srv->path = normalize_path(srv->opts.path ? srv->opts.path
+						  : "/engine.io/");
+	srv->opts.path = srv->path;
+	if (srv->opts.cors_origin) {
+		srv->cors_origin = strdup(srv->opts.cors_origin);
+		srv->opts.cors_origin = srv->cors_origin;
+	}
+	srv->reap_ev = event_new(base, -1, 0, reap_cb, srv);
+	srv->tv_ping_interval = common_timeout(base, srv->opts.ping_interval_ms);
+	srv->tv_ping_timeout = common_timeout(base, srv->opts.ping_timeout_ms);
+	srv->tv_http_timeout = common_timeout(base, srv->opts.http_timeout_ms);
+	srv->tv_upgrade_timeout =
+	    common_timeout(base, srv->opts.upgrade_timeout_ms);
+	srv->msg_ping = eio_msg_new_packet('2', 0, NULL, 0);
+	srv->msg_noop = eio_msg_new_packet('6', 0, NULL, 0);
+	srv->msg_close = eio_msg_new_packet('1', 0, NULL, 0);
+	srv->msg_pong_probe = eio_msg_new_packet('3', 0, "probe", 5);
+	if (!srv->path || (opts && opts->cors_origin && !srv->cors_origin) ||
+	    !srv->reap_ev || !srv->tv_ping_interval || !srv->tv_ping_timeout ||
+	    !srv->tv_http_timeout || !srv->tv_upgrade_timeout ||
+	    !srv->msg_ping || !srv->msg_noop || !srv->msg_close ||
+	    !srv->msg_pong_probe) {
+		eio_server_free(srv);
+		return NULL;
+	}
+	return srv;
+}
+
+static void accept_cb(struct evconnlistener *l, evutil_socket_t fd,
+		      struct sockaddr *sa, int socklen, void *arg)
+{
+	(void)l;
+	(void)socklen;
+	eio_conn_accept(arg, fd, sa);
+}
+
+int eio_server_listen(eio_server_t *srv, const char *host, uint16_t port)
+{
+	if (srv->nlisteners == EIO_MAX_LISTENERS)
+		return -ENOSPC;
+	struct evutil_addrinfo hints = {0}, *res = NULL;
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = EVUTIL_AI_PASSIVE | EVUTIL_AI_NUMERICSERV;
+	char portstr[8];
+	snprintf(portstr, sizeof(portstr), "%u", port);
+	if (evutil_getaddrinfo(host, portstr, &hints, &res) != 0 || !res)
+		return -EADDRNOTAVAIL;
+	struct evconnlistener *l = evconnlistener_new_bind(
+	    srv->base, accept_cb, srv,
+	    LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC,
+	    1024, res->ai_addr, (int)res->ai_addrlen);
+	evutil_freeaddrinfo(res);
+	if (!l)
+		return errno ? -errno : -EADDRINUSE;
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	uint16_t bound = port;
+	if (getsockname(evconnlistener_get_fd(l), (struct sockaddr *)&ss,
+			&sl) == 0)
+		bound = ntohs(ss.ss_family == AF_INET6
+				  ? ((struct sockaddr_in6 *)&ss)->sin6_port
+				  : ((struct sockaddr_in *)&ss)->sin_port);
+	srv->listeners[srv->nlisteners] = l;
+	srv->ports[srv->nlisteners++] = bound;
+	return 0;
+}
+
+uint16_t eio_server_port(const eio_server_t *srv, unsigned index)
+{
+	return index < srv->nlisteners ? srv->ports[index] : 0;
+}
+
+void eio_server_stop_listening(eio_server_t *srv)
+{
+	for (unsigned i = 0; i < srv->nlisteners; i++)
+		evconnlistener_free(srv->listeners[i]);
+	srv->nlisteners = 0;
+}
+
+size_t eio_server_session_count(const eio_server_t *srv)
+{
+	return srv->sessions.count;
+}
+
+/* Reaping: close callbacks and frees happen here, never inside the
+ * callbacks of the objects concerned. */
+
+void eio_server_schedule_reap(eio_server_t *srv)
+{
+	event_active(srv->reap_ev, EV_TIMEOUT, 0);
+}
+
+static void reap(eio_server_t *srv)
+{
+	while (srv->dead_sessions || srv->dead_conns) {
+		eio_session_t *s;
+		while ((s = srv->dead_sessions)) {
+			srv->dead_sessions = s->next_dead;
+			if (srv->cbs.close)
+				srv->cbs.close(srv->ud, s, s->reason);
+			eio_session_free(s);
+		}
+		while (srv->dead_conns)
+			eio_conn_free(srv->dead_conns);
+	}
+}
+
+static void reap_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	reap(arg);
+}
+
+void eio_server_free(eio_server_t *srv)
+{
+	if (!srv)
+		return;
+	eio_server_stop_listening(srv);
+	/* terminate() edits the table: collect first */
+	size_t n = srv->sessions.count, i = 0, k = 0;
+	eio_session_t **all = n ? malloc(n * sizeof(*all)) : NULL;
+	hmap_entry_t *e;
+	while (all && (e = hmap_next(&srv->sessions, &i)))
+		all[k++] = e->value;
+	for (i = 0; i < k; i++)
+		eio_session_terminate(all[i], EIO_CLOSE_SERVER_SHUTDOWN);
+	free(all);
+	while (srv->conns)
+		eio_conn_close(srv->conns);
+	reap(srv);
+	hmap_free(&srv->sessions);
+	if (srv->reap_ev)
+		event_free(srv->reap_ev);
+	eio_msg_unref(srv->msg_ping);
+	eio_msg_unref(srv->msg_noop);
+	eio_msg_unref(srv->msg_close);
+	eio_msg_unref(srv->msg_pong_probe);
+	free(srv->path);
+	free(srv->cors_origin);
+	free(srv);
+}
+
+/* Errors -------------------------------------------------------------- */
+
+static const char *error_message(eio_error_code_t code)
+{
+	switch (code) {
+	case EIO_ERR_UNKNOWN_TRANSPORT: return "Transport unknown";
+	case EIO_ERR_UNKNOWN_SID: return "Session ID unknown";
+	case EIO_ERR_BAD_HANDSHAKE_METHOD: return "Bad handshake method";
+	case EIO_ERR_BAD_REQUEST: return "Bad request";
+	case EIO_ERR_FORBIDDEN: return "Forbidden";
+	case EIO_ERR_UNSUPPORTED_PROTOCOL_VERSION:
+		return "Unsupported protocol version";
+	}
+	return "Bad request";
+}
+
+void eio_server_error(eio_server_t *srv, eio_conn_t *c, eio_request_t *req,
+		      int upgrade, eio_error_code_t code, const char *message)
+{
+	int status = code == EIO_ERR_FORBIDDEN ? 403 : 400;
+	if (!message)
+		message = error_message(code);
+	if (upgrade) { /* Node's abortUpgrade: plain text, then close */
+		eio_conn_respond_and_close(c, status, "text/html", NULL,
+					   message, strlen(message));
+		return;
+	}
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "code", json_object_new_int((int)code));
+	json_object_object_add(o, "message", json_object_new_string(message));
+	const char *body = json_object_to_json_string_ext(
+	    o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	struct evbuffer *hdrs = evbuffer_new();
+	if (hdrs)
+		eio_cors_headers(srv, req, 0, hdrs);
+	eio_conn_respond_mem(c, status, "application/json", hdrs, body,
+			     strlen(body));
+	if (hdrs)
+		evbuffer_free(hdrs);
+	json_object_put(o);
+}
+
+/* Routing ------------------------------------------------------------- */
+
+static eio_transport_t parse_transport(const eio_server_t *srv,
+				       const char *name)
+{
+	eio_transport_t t = 0;
+	if (name && strcmp(name, "polling") == 0)
+		t = EIO_TRANSPORT_POLLING;
+	else if (name && strcmp(name, "websocket") == 0)
+		t = EIO_TRANSPORT_WEBSOCKET;
+	return (srv->opts.transports & t) ? t : 0;
+}
+
+static void preflight(eio_server_t *srv, eio_conn_t *c, eio_request_t *req)
+{
+	struct evbuffer *hdrs = evbuffer_new();
+	if (hdrs)
+		eio_cors_headers(srv, req, 1, hdrs);
+	eio_conn_respond_mem(c, 204, NULL, hdrs, NULL, 0);
+	if (hdrs)
+		evbuffer_free(hdrs);
+}
+
+/* A request carrying a sid: polling on the session's transport, or the
+ * WebSocket that upgrades it. */
+static void session_request(eio_server_t *srv, eio_conn_t *c,
+			    eio_request_t *req, int upgrade,
+			    eio_transport_t t, const char *sid)
+{
+	eio_session_t *s = hmap_get(&srv->sessions, sid);
+	if (s && eio_session_expire(s))
+		s = NULL;
+	if (!s) {
+		eio_server_error(srv, c, req, upgrade, EIO_ERR_UNKNOWN_SID,
+				 NULL);
+		return;
+	}
+	if (upgrade) {
+		if (t != EIO_TRANSPORT_WEBSOCKET ||
+		    !eio_ws_is_valid_upgrade(req) ||
+		    !eio_session_can_upgrade(s)) {
+			eio_server_error(srv, c, req, 1, EIO_ERR_BAD_REQUEST,
+					 NULL);
+			return;
+		}
+		if (eio_ws_accept(c, req) < 0) {
+			eio_conn_close(c);
+			return;
+		}
+		eio_request_free(eio_conn_take_request(c));
+		eio_session_attach_probe(s, c);
+		return;
+	}
+	const char *m = eio_request_method(req);
+	if (t != s->transport || t != EIO_TRANSPORT_POLLING)
+		eio_server_error(srv, c, req, 0, EIO_ERR_BAD_REQUEST, NULL);
+	else if (strcmp(m, "GET") == 0)
+		eio_session_poll_get(s, c);
+	else if (strcmp(m, "POST") == 0)
+		eio_session_poll_post(s, c, req);
+	else
+		eio_server_error(srv, c, req, 0, EIO_ERR_BAD_REQUEST, NULL);
+}
+
+static void handshake(eio_server_t *srv, eio_conn_t *c, eio_request_t *req,
+		      int upgrade, eio_transport_t t)
+{
+	const char *eio = eio_request_query(req, "EIO");
+	const char *message = NULL;
+	if (strcmp(eio_request_method(req), "GET") != 0)
+		eio_server_error(srv, c, req, upgrade,
+				 EIO_ERR_BAD_HANDSHAKE_METHOD, NULL);
+	else if (t == EIO_TRANSPORT_WEBSOCKET &&
+		 (!upgrade || !eio_ws_is_valid_upgrade(req)))
+		eio_server_error(srv, c, req, upgrade, EIO_ERR_BAD_REQUEST,
+				 NULL);
+	else if (upgrade && t != EIO_TRANSPORT_WEBSOCKET)
+		eio_server_error(srv, c, req, 1, EIO_ERR_BAD_REQUEST, NULL);
+	else if (!eio || strcmp(eio, "4") != 0)
+		eio_server_error(srv, c, req, upgrade,
+				 EIO_ERR_UNSUPPORTED_PROTOCOL_VERSION, NULL);
+	else if (srv->cbs.allow && srv->cbs.allow(srv->ud, req, &message))
+		eio_server_error(srv, c, req, upgrade, EIO_ERR_FORBIDDEN,
+				 message);
+	else if (t == EIO_TRANSPORT_WEBSOCKET && eio_ws_accept(c, req) < 0)
+		eio_conn_close(c);
+	else if (!eio_session_open(srv, c, eio_conn_take_request(c), t))
+		eio_conn_respond_and_close(c, 500, NULL, NULL, NULL, 0);
+}
+
+static void engine_request(eio_server_t *srv, eio_conn_t *c,
+			   eio_request_t *req, int upgrade)
+{
+	if (!upgrade && srv->cors_origin &&
+	    strcmp(eio_request_method(req), "OPTIONS") == 0) {
+		preflight(srv, c, req);
+		return;
+	}
+	eio_transport_t t =
+	    parse_transport(srv, eio_request_query(req, "transport"));
+	const char *sid = eio_request_query(req, "sid");
+	if (!t)
+		eio_server_error(srv, c, req, upgrade,
+				 EIO_ERR_UNKNOWN_TRANSPORT, NULL);
+	else if (sid)
+		session_request(srv, c, req, upgrade, t, sid);
+	else
+		handshake(srv, c, req, upgrade, t);
+}
+
+void eio_server_dispatch(eio_server_t *srv, eio_conn_t *c, eio_request_t *req,
+			 int upgrade)
+{
+	const char *path = eio_request_path(req);
+	if (strncmp(path, srv->path, strlen(srv->path)) == 0) {
+		engine_request(srv, c, req, upgrade);
+	} else if (srv->cbs.request) {
+		req->conn = c;
+		srv->cbs.request(srv->ud, req);
+	} else {
+		static const char body[] = "Not Found";
+		if (upgrade)
+			eio_conn_respond_and_close(c, 404, "text/plain", NULL,
+						   body, sizeof(body) - 1);
+		else
+			eio_conn_respond_mem(c, 404, "text/plain", NULL, body,
+					     sizeof(body) - 1);
+	}
+}
+
+int eio_request_respond(eio_request_t *req, int status,
+			const char *content_type, const char *const *headers,
+			const void *body, size_t len)
+{
+	eio_conn_t *c = req->conn;
+	if (!c || c->req != req)
+		return -EINVAL;
+	struct evbuffer *hdrs = evbuffer_new();
+	if (!hdrs)
+		return -ENOMEM;
+	for (size_t i = 0; headers && headers[i]; i++)
+		evbuffer_add_printf(hdrs, "%s\r\n", headers[i]);
+	req->conn = NULL;
+	eio_conn_respond_mem(c, status, content_type, hdrs, body, len);
+	evbuffer_free(hdrs);
+	return 0;
+}

@@ -1,0 +1,182 @@
+#include "websocket.h"
+
+#include "msg.h"
+#include "request.h"
+#include "server.h"
+#include "session.h"
+#include "sha1.h"
+
+#include <errno.h>
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define WS_GUID "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+
+int eio_ws_is_valid_upgrade(const eio_request_t *req)
+{
+	const char *version = eio_request_header(req, "sec-websocket-version");
+	const char *key = eio_request_header(req, "sec-websocket-key");
+	uint8_t raw[32];
+	size_t n = 0;
+	return strcmp(eio_request_method(req), "GET") == 0 &&
+	       eio_request_header_has_token(req, "upgrade", "websocket") &&
+	       eio_request_header_has_token(req, "connection", "upgrade") &&
+	       version && strcmp(version, "13") == 0 && key &&
+	       sodium_base642bin(raw, sizeof(raw), key, strlen(key), NULL, &n,
+				 NULL, sodium_base64_VARIANT_ORIGINAL) == 0 &&
+	       n == 16;
+}
+
+static ssize_t recv_cb(wslay_event_context_ptr ctx, uint8_t *buf, size_t len,
+		       int flags, void *ud)
+{
+	(void)flags;
+	eio_conn_t *c = ud;
+	int n = evbuffer_remove(bufferevent_get_input(c->bev), buf, len);
+	if (n <= 0) {
+		wslay_event_set_error(ctx, WSLAY_ERR_WOULDBLOCK);
+		return -1;
+	}
+	return n;
+}
+
+static ssize_t send_cb(wslay_event_context_ptr ctx, const uint8_t *data,
+		       size_t len, int flags, void *ud)
+{
+	(void)flags;
+	eio_conn_t *c = ud;
+	if (bufferevent_write(c->bev, data, len) < 0) {
+		wslay_event_set_error(ctx, WSLAY_ERR_CALLBACK_FAILURE);
+		return -1;
+	}
+	return (ssize_t)len;
+}
+
+static void msg_cb(wslay_event_context_ptr ctx,
+		   const struct wslay_event_on_msg_recv_arg *arg, void *ud)
+{
+	(void)ctx;
+	eio_conn_t *c = ud;
+	if (arg->opcode != WSLAY_TEXT_FRAME && arg->opcode != WSLAY_BINARY_FRAME)
+		return; /* wslay answers pings and closes itself */
+	if (c->session && c->state == EIO_CONN_WEBSOCKET)
+		eio_session_ws_message(c->session, c,
+				       arg->opcode == WSLAY_BINARY_FRAME,
+				       arg->msg, arg->msg_length);
+}
+
+static const struct wslay_event_callbacks ws_callbacks = {
+	.recv_callback = recv_cb,
+	.send_callback = send_cb,
+	.on_msg_recv_callback = msg_cb,
+};
+
+int eio_ws_accept(eio_conn_t *c, const eio_request_t *req)
+{
+	const char *key = eio_request_header(req, "sec-websocket-key");
+	char buf[64 + sizeof(WS_GUID)];
+	uint8_t digest[EIO_SHA1_LEN];
+	char accept[sodium_base64_ENCODED_LEN(EIO_SHA1_LEN,
+					      sodium_base64_VARIANT_ORIGINAL)];
+	int n = snprintf(buf, sizeof(buf), "%s%s", key, WS_GUID);
+	if (n < 0 || (size_t)n >= sizeof(buf))
+		return -EINVAL;
+	eio_sha1(buf, (size_t)n, digest);
+	sodium_bin2base64(accept, sizeof(accept), digest, sizeof(digest),
+			  sodium_base64_VARIANT_ORIGINAL);
+	if (wslay_event_context_server_init(&c->ws, &ws_callbacks, c) != 0)
+		return -ENOMEM;
+	wslay_event_config_set_max_recv_msg_length(c->ws,
+						   c->srv->opts.max_payload);
+	evbuffer_add_printf(bufferevent_get_output(c->bev),
+			    "HTTP/1.1 101 Switching Protocols\r\n"
+			    "Upgrade: websocket\r\n"
+			    "Connection: Upgrade\r\n"
+			    "Sec-WebSocket-Accept: %s\r\n\r\n",
+			    accept);
+	c->state = EIO_CONN_WEBSOCKET;
+	free(c->parser); /* the HTTP part is over */
+	c->parser = NULL;
+	evtimer_del(c->timer);
+	return 0;
+}
+
+/* After wslay has read and written: a close from either side ends the
+ * connection once the close frame is out. */
+static void after_io(eio_conn_t *c, int err)
+{
+	if (c->state != EIO_CONN_WEBSOCKET)
+		return;
+	int peer_closed = wslay_event_get_close_received(c->ws);
+	if (!err && !peer_closed && wslay_event_want_read(c->ws))
+		return;
+	/* wslay stops reading after a protocol error (bad mask, bad UTF-8,
+	 * too big): that is a transport error, a close frame is not */
+	eio_close_reason_t reason = peer_closed && !err
+					    ? EIO_CLOSE_TRANSPORT_CLOSE
+					    : EIO_CLOSE_TRANSPORT_ERROR;
+	eio_session_t *s = c->session;
+	if (s)
+		eio_session_conn_lost(s, c, reason);
+	eio_conn_close_after_write(c);
+}
+
+/* Sends what wslay queued (the close frame) and ends the connection. */
+static void finish_close(eio_conn_t *c)
+{
+	wslay_event_send(c->ws);
+	eio_conn_close_after_write(c);
+}
+
+void eio_ws_on_input(eio_conn_t *c)
+{
+	if (c->state != EIO_CONN_WEBSOCKET)
+		return;
+	c->in_input = 1;
+	int err = wslay_event_recv(c->ws);
+	c->in_input = 0;
+	if (c->ws_closing) { /* a handler closed it meanwhile */
+		finish_close(c);
+		return;
+	}
+	if (wslay_event_send(c->ws) != 0)
+		err = -1;
+	after_io(c, err);
+}
+
+static void unref_frame(const void *data, size_t len, void *msg)
+{
+	(void)data;
+	(void)len;
+	eio_msg_unref(msg);
+}
+
+int eio_ws_send(eio_conn_t *c, eio_msg_t *msg)
+{
+	if (c->state != EIO_CONN_WEBSOCKET || c->ws_closing)
+		return -EPIPE;
+	size_t len;
+	const uint8_t *frame = eio_msg_frame(msg, &len);
+	if (evbuffer_add_reference(bufferevent_get_output(c->bev), frame, len,
+				   unref_frame, eio_msg_ref(msg)) < 0) {
+		eio_msg_unref(msg);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void eio_ws_close(eio_conn_t *c, uint16_t code)
+{
+	if (c->state != EIO_CONN_WEBSOCKET || c->ws_closing)
+		return;
+	c->ws_closing = 1;
+	wslay_event_queue_close(c->ws, code, NULL, 0);
+	if (!c->in_input) /* else eio_ws_on_input finishes on return */
+		finish_close(c);
+}
+
+size_t eio_ws_queued(const eio_conn_t *c)
+{
+	return evbuffer_get_length(bufferevent_get_output(c->bev));
+}

@@ -1,0 +1,138 @@
+// Start and stop the server under test on a free loopback port.
+//
+//   TARGET=c    (default) the C conformance server, EIO_SERVER overrides its path
+//   TARGET=node the reference server on the stock `engine.io` package
+//
+// Both print exactly one line "listening 127.0.0.1:<port>" on stdout once they
+// accept connections. stop() sends SIGTERM and rejects if the process did not
+// exit cleanly (non-zero exit code, or killed by any signal other than our
+// SIGTERM): a sanitizer report on stderr therefore fails the test file.
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const INTEROP_DIR = path.resolve(here, "..");
+
+export const TARGET = (process.env.TARGET || "c").toLowerCase();
+if (TARGET !== "c" && TARGET !== "node") {
+  throw new Error(`TARGET must be "c" or "node", got "${TARGET}"`);
+}
+
+const START_TIMEOUT_MS = 10_000;
+const KILL_AFTER_MS = 3_000;
+
+function cServerPath() {
+  return process.env.EIO_SERVER
+    ? path.resolve(process.env.EIO_SERVER)
+    : path.join(INTEROP_DIR, "eio-conformance-server");
+}
+
+function launch(name, bin, args) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(bin, args, { stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    let started = false;
+    let exited = false;
+    let exitInfo = null;
+    let stopRequested = false;
+    const exitWaiters = [];
+
+    const report = (why) =>
+      `${name} (${bin}) ${why}` +
+      (stderr ? `\n--- ${name} stderr ---\n${stderr}--- end stderr ---` : "");
+
+    const timer = setTimeout(() => {
+      if (started) return;
+      child.kill("SIGKILL");
+      reject(new Error(report(`did not print "listening" within ${START_TIMEOUT_MS} ms`)));
+    }, START_TIMEOUT_MS);
+
+    child.stderr.setEncoding("utf8");
+    child.stderr.on("data", (d) => { stderr += d; });
+    child.stdout.setEncoding("utf8");
+    child.stdout.on("data", (d) => {
+      stdout += d;
+      if (started) return;
+      const m = /^listening 127\.0\.0\.1:(\d+)\r?\n/m.exec(stdout);
+      if (!m) return;
+      started = true;
+      clearTimeout(timer);
+      const port = Number(m[1]);
+      resolve({
+        url: `http://127.0.0.1:${port}`,
+        port,
+        pid: child.pid,
+        get stderr() { return stderr; },
+        stop,
+      });
+    });
+    child.on("error", (err) => {
+      clearTimeout(timer);
+      if (!started) reject(new Error(report(`failed to start: ${err.message}`)));
+    });
+    child.on("exit", (code, signal) => {
+      exited = true;
+      exitInfo = { code, signal };
+      clearTimeout(timer);
+      if (!started) {
+        reject(new Error(report(`exited before listening (code ${code}, signal ${signal})`)));
+      } else if (!stopRequested) {
+        // Crashed while tests were running: say so right away; stop() rejects too.
+        process.stderr.write(report(`exited unexpectedly (code ${code}, signal ${signal})`) + "\n");
+      }
+      for (const w of exitWaiters.splice(0)) w();
+    });
+
+    function waitExit() {
+      if (exited) return Promise.resolve();
+      return new Promise((r) => exitWaiters.push(r));
+    }
+
+    async function stop() {
+      let killed = false;
+      if (!exited) {
+        stopRequested = true;
+        child.kill("SIGTERM");
+        const t = setTimeout(() => { killed = true; child.kill("SIGKILL"); }, KILL_AFTER_MS);
+        await waitExit();
+        clearTimeout(t);
+      }
+      const { code, signal } = exitInfo;
+      // Clean: exit code 0, or terminated by the SIGTERM we sent (a server
+      // without a handler). Anything else (non-zero code, e.g. a sanitizer
+      // report; SIGKILL after the grace period; SIGSEGV, SIGABRT...) fails.
+      const clean = !killed && (code === 0 || (stopRequested && signal === "SIGTERM"));
+      if (!clean) {
+        const why = killed
+          ? `did not exit within ${KILL_AFTER_MS} ms of SIGTERM (killed)`
+          : `exited uncleanly (code ${code}, signal ${signal})`;
+        const msg = report(why);
+        process.stderr.write(msg + "\n");
+        throw new Error(msg);
+      }
+    }
+  });
+}
+
+/** Start the C conformance server. */
+export function startC({ bin = cServerPath(), args = ["--port", "0"] } = {}) {
+  if (!existsSync(bin)) {
+    return Promise.reject(new Error(
+      `C conformance server not found at ${bin} (build it, set EIO_SERVER, or run with TARGET=node)`));
+  }
+  return launch("eio-conformance-server", bin, args);
+}
+
+/** Start the reference server on the stock Node.js engine.io package. */
+export function startNode() {
+  return launch("eio-node-server", process.execPath,
+    [path.join(INTEROP_DIR, "servers", "eio-node-server.mjs"), "--port", "0"]);
+}
+
+/** Start the server selected by TARGET. */
+export function startTarget() {
+  return TARGET === "node" ? startNode() : startC();
+}
