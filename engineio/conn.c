@@ -42,7 +42,7 @@ static void init_settings(void)
 	done = 1;
 }
 
-const char *eio_http_reason(int status)
+const char *eio__http_reason(int status)
 {
 	switch (status) {
 	case 101: return "Switching Protocols";
@@ -100,8 +100,8 @@ static void format_address(const struct sockaddr *sa, char *out, size_t len)
 			  (socklen_t)len);
 }
 
-void eio_conn_accept(eio_server_t *srv, evutil_socket_t fd,
-		     const struct sockaddr *sa)
+void eio__conn_accept(eio_server_t *srv, evutil_socket_t fd,
+		      const struct sockaddr *sa)
 {
 	init_settings();
 	eio_conn_t *c = calloc(1, sizeof(*c));
@@ -145,8 +145,8 @@ static int fail(eio_conn_t *c, int status)
 static int on_message_begin(llhttp_t *p)
 {
 	eio_conn_t *c = p->data;
-	eio_request_free(c->req);
-	c->req = eio_request_new(c->address);
+	eio__request_free(c->req);
+	c->req = eio__request_new(c->address);
 	return c->req ? 0 : fail(c, 500);
 }
 
@@ -154,10 +154,11 @@ static int append_head(llhttp_t *p, eio_req_part_t part, const char *at,
 		       size_t len)
 {
 	eio_conn_t *c = p->data;
-	if (eio_request_head_size(c->req) + len > c->srv->opts.max_header_bytes)
+	if (eio__request_head_size(c->req) + len >
+	    c->srv->opts.max_header_bytes)
 		return fail(c, 431);
-	return eio_request_append(c->req, part, at, len) < 0 ? fail(c, 500)
-							     : 0;
+	return eio__request_append(c->req, part, at, len) < 0 ? fail(c, 500)
+							      : 0;
 }
 
 static int on_url(llhttp_t *p, const char *at, size_t len)
@@ -178,13 +179,13 @@ static int on_header_value(llhttp_t *p, const char *at, size_t len)
 static int on_part_complete(llhttp_t *p)
 {
 	eio_conn_t *c = p->data;
-	return eio_request_end_part(c->req) < 0 ? fail(c, 500) : 0;
+	return eio__request_end_part(c->req) < 0 ? fail(c, 500) : 0;
 }
 
 static int on_headers_complete(llhttp_t *p)
 {
 	eio_conn_t *c = p->data;
-	if (eio_request_finish_head(c->req) < 0)
+	if (eio__request_finish_head(c->req) < 0)
 		return fail(c, 500);
 	c->req->method = llhttp_method_name(llhttp_get_method(p));
 	if ((p->flags & F_CONTENT_LENGTH) &&
@@ -196,8 +197,8 @@ static int on_headers_complete(llhttp_t *p)
 static int on_body(llhttp_t *p, const char *at, size_t len)
 {
 	eio_conn_t *c = p->data;
-	int r = eio_request_append_body(c->req, at, len,
-					c->srv->opts.max_payload);
+	int r =
+	    eio__request_append_body(c->req, at, len, c->srv->opts.max_payload);
 	if (r == -E2BIG)
 		return fail(c, 413);
 	return r < 0 ? fail(c, 500) : 0;
@@ -217,14 +218,14 @@ static void dispatch(eio_conn_t *c)
 	c->keep_alive = llhttp_should_keep_alive(c->parser) && !upgrade;
 	c->state = EIO_CONN_BUSY;
 	evtimer_del(c->timer);
-	eio_server_dispatch(c->srv, c, c->req, upgrade);
+	eio__server_dispatch(c->srv, c, c->req, upgrade);
 }
 
 static void parse_error(eio_conn_t *c)
 {
 	int status = c->http_error ? c->http_error : 400;
 	c->keep_alive = 0;
-	eio_conn_respond_and_close(c, status, NULL, NULL, NULL, 0);
+	eio__conn_respond_and_close(c, status, NULL, NULL, NULL, 0);
 }
 
 static void process_input(eio_conn_t *c)
@@ -235,8 +236,8 @@ static void process_input(eio_conn_t *c)
 		struct evbuffer_iovec v;
 		if (evbuffer_peek(in, -1, NULL, &v, 1) < 1)
 			break;
-		llhttp_errno_t err = llhttp_execute(c->parser, v.iov_base,
-						    v.iov_len);
+		llhttp_errno_t err =
+		    llhttp_execute(c->parser, v.iov_base, v.iov_len);
 		if (err == HPE_OK) {
 			evbuffer_drain(in, v.iov_len);
 		} else if (err == HPE_PAUSED || err == HPE_PAUSED_UPGRADE) {
@@ -249,7 +250,7 @@ static void process_input(eio_conn_t *c)
 	}
 	c->in_input = 0;
 	if (c->state == EIO_CONN_WEBSOCKET && evbuffer_get_length(in) > 0)
-		eio_ws_on_input(c);
+		eio__ws_on_input(c);
 }
 
 static void read_cb(struct bufferevent *bev, void *arg)
@@ -257,17 +258,13 @@ static void read_cb(struct bufferevent *bev, void *arg)
 	(void)bev;
 	eio_conn_t *c = arg;
 	switch (c->state) {
-	case EIO_CONN_READING:
-		process_input(c);
-		break;
-	case EIO_CONN_WEBSOCKET:
-		eio_ws_on_input(c);
-		break;
+	case EIO_CONN_READING: process_input(c); break;
+	case EIO_CONN_WEBSOCKET: eio__ws_on_input(c); break;
 	case EIO_CONN_BUSY:
 		/* a pipelined request waits in the input buffer; cap it */
 		if (evbuffer_get_length(bufferevent_get_input(bev)) >
 		    c->srv->opts.max_header_bytes + c->srv->opts.max_payload)
-			eio_conn_close(c);
+			eio__conn_close(c);
 		break;
 	default:
 		evbuffer_drain(bufferevent_get_input(bev),
@@ -281,7 +278,7 @@ static void write_cb(struct bufferevent *bev, void *arg)
 	(void)bev;
 	eio_conn_t *c = arg;
 	if (c->state == EIO_CONN_DRAINING)
-		eio_conn_close(c);
+		eio__conn_close(c);
 }
 
 static void event_cb(struct bufferevent *bev, short what, void *arg)
@@ -295,9 +292,9 @@ static void event_cb(struct bufferevent *bev, short what, void *arg)
 		eio_close_reason_t reason = EIO_CLOSE_TRANSPORT_ERROR;
 		if (c->state == EIO_CONN_WEBSOCKET && (what & BEV_EVENT_EOF))
 			reason = EIO_CLOSE_TRANSPORT_CLOSE;
-		eio_session_conn_lost(s, c, reason);
+		eio__session_conn_lost(s, c, reason);
 	}
-	eio_conn_close(c);
+	eio__conn_close(c);
 }
 
 static void timer_cb(evutil_socket_t fd, short what, void *arg)
@@ -306,23 +303,23 @@ static void timer_cb(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	eio_conn_t *c = arg;
 	if (c->state == EIO_CONN_DRAINING) {
-		eio_conn_close(c); /* the peer does not read its answer */
+		eio__conn_close(c); /* the peer does not read its answer */
 		return;
 	}
 	if (c->state != EIO_CONN_READING)
 		return;
 	/* a request begun but not finished in time gets 408; idle: close */
 	if (c->parser->finish == HTTP_FINISH_SAFE)
-		eio_conn_close(c);
+		eio__conn_close(c);
 	else {
 		c->keep_alive = 0;
-		eio_conn_respond_and_close(c, 408, NULL, NULL, NULL, 0);
+		eio__conn_respond_and_close(c, 408, NULL, NULL, NULL, 0);
 	}
 }
 
 /* --- output ---------------------------------------------------------- */
 
-eio_request_t *eio_conn_take_request(eio_conn_t *c)
+eio_request_t *eio__conn_take_request(eio_conn_t *c)
 {
 	eio_request_t *req = c->req;
 	c->req = NULL;
@@ -336,22 +333,23 @@ static void write_head(eio_conn_t *c, int status, const char *ctype,
 {
 	struct evbuffer *out = bufferevent_get_output(c->bev);
 	evbuffer_add_printf(out, "HTTP/1.1 %d %s\r\n", status,
-			    eio_http_reason(status));
+			    eio__http_reason(status));
 	if (ctype)
 		evbuffer_add_printf(out, "Content-Type: %s\r\n", ctype);
 	if (extra)
 		evbuffer_add_buffer(out, extra);
-	evbuffer_add_printf(out, "Content-Length: %zu\r\nConnection: %s\r\n\r\n",
+	evbuffer_add_printf(out,
+			    "Content-Length: %zu\r\nConnection: %s\r\n\r\n",
 			    len, c->keep_alive ? "keep-alive" : "close");
 }
 
 /* The request is answered: read the next one, or close. */
 static void finish_request(eio_conn_t *c)
 {
-	eio_request_free(c->req);
+	eio__request_free(c->req);
 	c->req = NULL;
 	if (!c->keep_alive) {
-		eio_conn_close_after_write(c);
+		eio__conn_close_after_write(c);
 		return;
 	}
 	c->state = EIO_CONN_READING;
@@ -370,8 +368,8 @@ static int answerable(const eio_conn_t *c)
 	return c->state == EIO_CONN_BUSY || c->state == EIO_CONN_READING;
 }
 
-void eio_conn_respond(eio_conn_t *c, int status, const char *ctype,
-		      struct evbuffer *extra, struct evbuffer *body)
+void eio__conn_respond(eio_conn_t *c, int status, const char *ctype,
+		       struct evbuffer *extra, struct evbuffer *body)
 {
 	if (!answerable(c))
 		return;
@@ -382,8 +380,8 @@ void eio_conn_respond(eio_conn_t *c, int status, const char *ctype,
 	finish_request(c);
 }
 
-void eio_conn_respond_mem(eio_conn_t *c, int status, const char *ctype,
-			  struct evbuffer *extra, const void *body, size_t len)
+void eio__conn_respond_mem(eio_conn_t *c, int status, const char *ctype,
+			   struct evbuffer *extra, const void *body, size_t len)
 {
 	if (!answerable(c))
 		return;
@@ -393,15 +391,15 @@ void eio_conn_respond_mem(eio_conn_t *c, int status, const char *ctype,
 	finish_request(c);
 }
 
-void eio_conn_respond_and_close(eio_conn_t *c, int status, const char *ctype,
-				struct evbuffer *extra, const void *body,
-				size_t len)
+void eio__conn_respond_and_close(eio_conn_t *c, int status, const char *ctype,
+				 struct evbuffer *extra, const void *body,
+				 size_t len)
 {
 	c->keep_alive = 0;
-	eio_conn_respond_mem(c, status, ctype, extra, body, len);
+	eio__conn_respond_mem(c, status, ctype, extra, body, len);
 }
 
-void eio_conn_close(eio_conn_t *c)
+void eio__conn_close(eio_conn_t *c)
 {
 	if (c->state == EIO_CONN_DEAD)
 		return;
@@ -412,27 +410,27 @@ void eio_conn_close(eio_conn_t *c)
 	eio_server_t *srv = c->srv;
 	unlink_conn(&srv->conns, c);
 	link_conn(&srv->dead_conns, c);
-	eio_server_schedule_reap(srv);
+	eio__server_schedule_reap(srv);
 }
 
-void eio_conn_close_after_write(eio_conn_t *c)
+void eio__conn_close_after_write(eio_conn_t *c)
 {
 	if (c->state == EIO_CONN_DEAD || c->state == EIO_CONN_DRAINING)
 		return;
 	c->state = EIO_CONN_DRAINING;
 	bufferevent_disable(c->bev, EV_READ);
 	if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
-		eio_conn_close(c);
+		eio__conn_close(c);
 	else /* bound the wait for a peer that never reads */
 		evtimer_add(c->timer, c->srv->tv_http_timeout);
 }
 
-void eio_conn_free(eio_conn_t *c)
+void eio__conn_free(eio_conn_t *c)
 {
 	unlink_conn(&c->srv->dead_conns, c);
 	bufferevent_free(c->bev);
 	free(c->parser);
-	eio_request_free(c->req);
+	eio__request_free(c->req);
 	event_free(c->timer);
 	if (c->ws)
 		wslay_event_context_free(c->ws);

@@ -3,15 +3,15 @@
  * frames (websocket.c). Internal to libengineio.
  *
  * Lifetime: a connection is never freed inside its own callbacks:
- * eio_conn_close() marks it dead and the server frees it at the end of the
+ * eio__conn_close() marks it dead and the server frees it at the end of the
  * loop iteration. A dead connection ignores every call. */
 #ifndef EIO_CONN_H
 #define EIO_CONN_H
 
 #include "eio.h"
 
-#include <event2/bufferevent.h>
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
 #include <llhttp.h>
 #include <wslay/wslay.h>
 
@@ -28,9 +28,9 @@ typedef struct eio_conn {
 	struct bufferevent *bev;
 	eio_conn_state_t state;
 	unsigned keep_alive : 1;
-	unsigned in_input : 1;	/* inside the input loop */
+	unsigned in_input : 1;	 /* inside the input loop */
 	unsigned ws_closing : 1; /* our close frame is queued */
-	int http_error;		/* status for a failed parse (413, 431) */
+	int http_error;		 /* status for a failed parse (413, 431) */
 	/* HTTP state: freed once the connection is upgraded */
 	llhttp_t *parser;
 	eio_request_t *req; /* being parsed or awaiting its answer */
@@ -43,37 +43,37 @@ typedef struct eio_conn {
 } eio_conn_t;
 
 /* Takes over an accepted socket. On failure the socket is closed. */
-void eio_conn_accept(eio_server_t *srv, evutil_socket_t fd,
-		     const struct sockaddr *sa);
+void eio__conn_accept(eio_server_t *srv, evutil_socket_t fd,
+		      const struct sockaddr *sa);
 
 /* Answers the request in progress: the status line, `extra` header lines
  * (may be NULL; drained), Content-Type (NULL: none), Content-Length and
  * the body (moved out of `body`, which may be NULL). The request is freed
- * unless it was taken with eio_conn_take_request(). Then the connection
+ * unless it was taken with eio__conn_take_request(). Then the connection
  * reads the next request or, without keep-alive, closes. */
-void eio_conn_respond(eio_conn_t *c, int status, const char *ctype,
-		      struct evbuffer *extra, struct evbuffer *body);
+void eio__conn_respond(eio_conn_t *c, int status, const char *ctype,
+		       struct evbuffer *extra, struct evbuffer *body);
 /* The same with a flat body (copied). */
-void eio_conn_respond_mem(eio_conn_t *c, int status, const char *ctype,
-			  struct evbuffer *extra, const void *body,
-			  size_t len);
+void eio__conn_respond_mem(eio_conn_t *c, int status, const char *ctype,
+			   struct evbuffer *extra, const void *body,
+			   size_t len);
 /* Answers and closes the connection once the answer is written. */
-void eio_conn_respond_and_close(eio_conn_t *c, int status, const char *ctype,
-				struct evbuffer *extra, const void *body,
-				size_t len);
+void eio__conn_respond_and_close(eio_conn_t *c, int status, const char *ctype,
+				 struct evbuffer *extra, const void *body,
+				 size_t len);
 
 /* Detaches the current request from the connection (the caller owns it). */
-eio_request_t *eio_conn_take_request(eio_conn_t *c);
+eio_request_t *eio__conn_take_request(eio_conn_t *c);
 
 /* Drops the connection now (output not yet written is discarded). */
-void eio_conn_close(eio_conn_t *c);
+void eio__conn_close(eio_conn_t *c);
 /* Closes once queued output is written. */
-void eio_conn_close_after_write(eio_conn_t *c);
+void eio__conn_close_after_write(eio_conn_t *c);
 
 /* Frees a dead connection (the server's reap). */
-void eio_conn_free(eio_conn_t *c);
+void eio__conn_free(eio_conn_t *c);
 
 /* Standard reason phrase of an HTTP status. */
-const char *eio_http_reason(int status);
+const char *eio__http_reason(int status);
 
 #endif

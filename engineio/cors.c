@@ -26,8 +26,8 @@ static int origin_listed(const char *list, const char *origin)
 	return 0;
 }
 
-void eio_cors_headers(const eio_server_t *srv, const eio_request_t *req,
-		      int preflight, struct evbuffer *out)
+void eio__cors_headers(const eio_server_t *srv, const eio_request_t *req,
+		       int preflight, struct evbuffer *out)
 {
 	const char *allowed = srv->cors_origin;
 	if (!allowed)
@@ -40,11 +40,12 @@ void eio_cors_headers(const eio_server_t *srv, const eio_request_t *req,
 		evbuffer_add_printf(out, "Access-Control-Allow-Origin: %s\r\n",
 				    origin);
 	if (srv->opts.cors_credentials)
-		evbuffer_add_printf(out,
-				    "Access-Control-Allow-Credentials: true\r\n");
-	const char *asked = preflight ? eio_request_header(
-					    req, "access-control-request-headers")
-				      : NULL;
+		evbuffer_add_printf(
+		    out, "Access-Control-Allow-Credentials: true\r\n");
+	const char *asked =
+	    preflight
+		? eio_request_header(req, "access-control-request-headers")
+		: NULL;
 	if (preflight) {
 		evbuffer_add_printf(out, "Access-Control-Allow-Methods: "
 					 "GET,HEAD,PUT,PATCH,POST,DELETE\r\n");

@@ -63,8 +63,8 @@ typedef struct eio_options {
 	/* Path prefix of Engine.IO requests, with the trailing slash.
 	 * Default "/engine.io/". The string is copied. */
 	const char *path;
-	unsigned ping_interval_ms; /* default 25000 */
-	unsigned ping_timeout_ms;  /* default 20000 */
+	unsigned ping_interval_ms;   /* default 25000 */
+	unsigned ping_timeout_ms;    /* default 20000 */
 	unsigned upgrade_timeout_ms; /* default 10000: probe to "5" */
 	/* Largest message or polling POST body accepted, in bytes. A larger
 	 * POST gets HTTP 413; a larger WebSocket message closes with 1009.
@@ -200,8 +200,8 @@ const char *eio_request_path(const eio_request_t *req);
 const char *eio_request_header(const eio_request_t *req, const char *name);
 /* Iterates the headers: returns 0 and fills *name and *value for i in range,
  * -ENOENT past the end. Names are lower case, as in Node. */
-int eio_request_header_at(const eio_request_t *req, size_t i,
-			  const char **name, const char **value);
+int eio_request_header_at(const eio_request_t *req, size_t i, const char **name,
+			  const char **value);
 /* The percent-decoded value of query parameter `name`, or NULL. */
 const char *eio_request_query(const eio_request_t *req, const char *name);
 /* The query string without '?', not decoded; "" when absent. */

@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-eio_msg_t *eio_msg_new_packet(char type, int binary, const void *data,
-			      size_t len)
+eio_msg_t *eio__msg_new_packet(char type, int binary, const void *data,
+			       size_t len)
 {
 	size_t plen = binary ? len : len + 1;
 	if (plen < len)
@@ -47,7 +47,7 @@ eio_msg_t *eio_msg_new_packet(char type, int binary, const void *data,
 
 eio_msg_t *eio_msg_new(int binary, const void *data, size_t len)
 {
-	return eio_msg_new_packet('4', binary, data, len);
+	return eio__msg_new_packet('4', binary, data, len);
 }
 
 eio_msg_t *eio_msg_ref(eio_msg_t *msg)
@@ -62,11 +62,12 @@ void eio_msg_unref(eio_msg_t *msg)
 		free(msg);
 }
 
-size_t eio_msg_polling_len(const eio_msg_t *m)
+size_t eio__msg_polling_len(const eio_msg_t *m)
 {
 	if (!m->binary)
 		return m->len;
-	return 1 + sodium_base64_encoded_len(m->len,
-					     sodium_base64_VARIANT_ORIGINAL) -
+	return 1 +
+	       sodium_base64_encoded_len(m->len,
+					 sodium_base64_VARIANT_ORIGINAL) -
 	       1;
 }

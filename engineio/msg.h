@@ -23,23 +23,23 @@ struct eio_msg {
 
 /* A packet of `type` ('0'..'6') with text `data`, or a binary message
  * when `binary` is set (type must then be '4'). One reference. */
-eio_msg_t *eio_msg_new_packet(char type, int binary, const void *data,
-			      size_t len);
+eio_msg_t *eio__msg_new_packet(char type, int binary, const void *data,
+			       size_t len);
 
 /* The packet bytes: "4hello", "2", or the raw data of a binary message. */
-static inline const uint8_t *eio_msg_packet(const eio_msg_t *m)
+static inline const uint8_t *eio__msg_packet(const eio_msg_t *m)
 {
 	return m->buf + EIO_MSG_HEADROOM;
 }
 
 /* The complete unmasked WebSocket frame. */
-static inline const uint8_t *eio_msg_frame(const eio_msg_t *m, size_t *len)
+static inline const uint8_t *eio__msg_frame(const eio_msg_t *m, size_t *len)
 {
 	*len = (size_t)(EIO_MSG_HEADROOM - m->frame_off) + m->len;
 	return m->buf + m->frame_off;
 }
 
 /* Bytes the message takes in a polling payload. */
-size_t eio_msg_polling_len(const eio_msg_t *m);
+size_t eio__msg_polling_len(const eio_msg_t *m);
 
 #endif

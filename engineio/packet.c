@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-int eio_packet_decode(const uint8_t *buf, size_t len, eio_packet_t *out)
+int eio__packet_decode(const uint8_t *buf, size_t len, eio_packet_t *out)
 {
 	if (len == 0 || buf[0] < EIO_PACKET_OPEN || buf[0] > EIO_PACKET_NOOP)
 		return -EINVAL;
@@ -16,8 +16,8 @@ int eio_packet_decode(const uint8_t *buf, size_t len, eio_packet_t *out)
 	return 0;
 }
 
-void eio_payload_iter_init(eio_payload_iter_t *it, const uint8_t *buf,
-			   size_t len)
+void eio__payload_iter_init(eio_payload_iter_t *it, const uint8_t *buf,
+			    size_t len)
 {
 	it->p = buf;
 	it->end = buf + len;
@@ -25,8 +25,8 @@ void eio_payload_iter_init(eio_payload_iter_t *it, const uint8_t *buf,
 	it->done = 0;
 }
 
-static int decode_base64(eio_payload_iter_t *it, const uint8_t *b64,
-			 size_t len, eio_packet_t *out)
+static int decode_base64(eio_payload_iter_t *it, const uint8_t *b64, size_t len,
+			 eio_packet_t *out)
 {
 	free(it->scratch);
 	it->scratch = malloc(len / 4 * 3 + 3);
@@ -46,12 +46,12 @@ static int decode_base64(eio_payload_iter_t *it, const uint8_t *b64,
 	return 0;
 }
 
-int eio_payload_next(eio_payload_iter_t *it, eio_packet_t *out)
+int eio__payload_next(eio_payload_iter_t *it, eio_packet_t *out)
 {
 	if (it->done)
 		return 0;
-	const uint8_t *sep = memchr(it->p, EIO_PAYLOAD_SEPARATOR,
-				    (size_t)(it->end - it->p));
+	const uint8_t *sep =
+	    memchr(it->p, EIO_PAYLOAD_SEPARATOR, (size_t)(it->end - it->p));
 	const uint8_t *start = it->p;
 	const uint8_t *stop = sep ? sep : it->end;
 	if (sep)
@@ -63,10 +63,10 @@ int eio_payload_next(eio_payload_iter_t *it, eio_packet_t *out)
 		int r = decode_base64(it, start + 1, len - 1, out);
 		return r < 0 ? r : 1;
 	}
-	return eio_packet_decode(start, len, out) < 0 ? -EINVAL : 1;
+	return eio__packet_decode(start, len, out) < 0 ? -EINVAL : 1;
 }
 
-void eio_payload_iter_done(eio_payload_iter_t *it)
+void eio__payload_iter_done(eio_payload_iter_t *it)
 {
 	free(it->scratch);
 	it->scratch = NULL;

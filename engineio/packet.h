@@ -28,22 +28,22 @@ typedef struct eio_packet {
 
 /* Decodes a text packet ("4hello", "2probe"). `out->data` points into
  * `buf`. Returns 0, or -EINVAL for an empty packet or an unknown type. */
-int eio_packet_decode(const uint8_t *buf, size_t len, eio_packet_t *out);
+int eio__packet_decode(const uint8_t *buf, size_t len, eio_packet_t *out);
 
 /* Iterates the packets of a polling payload. `scratch` holds the decoded
- * bytes of the latest binary packet; eio_payload_iter_done() frees it. */
+ * bytes of the latest binary packet; eio__payload_iter_done() frees it. */
 typedef struct eio_payload_iter {
 	const uint8_t *p, *end;
 	uint8_t *scratch;
 	int done;
 } eio_payload_iter_t;
 
-void eio_payload_iter_init(eio_payload_iter_t *it, const uint8_t *buf,
-			   size_t len);
+void eio__payload_iter_init(eio_payload_iter_t *it, const uint8_t *buf,
+			    size_t len);
 /* Returns 1 with *out set (valid until the next call), 0 at the end, or
  * -EINVAL for a malformed packet (empty, unknown type, bad base64), or
  * -ENOMEM. */
-int eio_payload_next(eio_payload_iter_t *it, eio_packet_t *out);
-void eio_payload_iter_done(eio_payload_iter_t *it);
+int eio__payload_next(eio_payload_iter_t *it, eio_packet_t *out);
+void eio__payload_iter_done(eio_payload_iter_t *it);
 
 #endif

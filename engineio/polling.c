@@ -18,19 +18,19 @@ static struct evbuffer *polling_headers(const eio_session_t *s,
 	if (!h)
 		return NULL;
 	evbuffer_add_printf(h, "Cache-Control: no-store\r\n");
-	eio_cors_headers(s->srv, c->req ? c->req : s->handshake, 0, h);
+	eio__cors_headers(s->srv, c->req ? c->req : s->handshake, 0, h);
 	return h;
 }
 
 static void add_packet(struct evbuffer *body, const eio_msg_t *m)
 {
-	const uint8_t *p = eio_msg_packet(m);
+	const uint8_t *p = eio__msg_packet(m);
 	if (!m->binary) {
 		evbuffer_add(body, p, m->len);
 		return;
 	}
-	size_t b64len = sodium_base64_encoded_len(m->len,
-						  sodium_base64_VARIANT_ORIGINAL);
+	size_t b64len =
+	    sodium_base64_encoded_len(m->len, sodium_base64_VARIANT_ORIGINAL);
 	struct evbuffer_iovec v;
 	if (evbuffer_reserve_space(body, 1 + b64len, &v, 1) < 1)
 		return;
@@ -42,8 +42,8 @@ static void add_packet(struct evbuffer *body, const eio_msg_t *m)
 	evbuffer_commit_space(body, &v, 1);
 }
 
-void eio_polling_answer(eio_session_t *s, eio_conn_t *c,
-			eio_msg_t *const *msgs, size_t n)
+void eio__polling_answer(eio_session_t *s, eio_conn_t *c,
+			 eio_msg_t *const *msgs, size_t n)
 {
 	if (c == s->get) {
 		s->get = NULL;
@@ -52,15 +52,15 @@ void eio_polling_answer(eio_session_t *s, eio_conn_t *c,
 	struct evbuffer *body = evbuffer_new();
 	struct evbuffer *hdrs = polling_headers(s, c);
 	if (!body || !hdrs) {
-		eio_conn_respond_and_close(c, 500, NULL, NULL, NULL, 0);
+		eio__conn_respond_and_close(c, 500, NULL, NULL, NULL, 0);
 	} else {
 		for (size_t i = 0; i < n; i++) {
 			if (i > 0)
 				evbuffer_add(body, "\x1e", 1);
 			add_packet(body, msgs[i]);
 		}
-		eio_conn_respond(c, 200, "text/plain; charset=UTF-8", hdrs,
-				 body);
+		eio__conn_respond(c, 200, "text/plain; charset=UTF-8", hdrs,
+				  body);
 	}
 	if (body)
 		evbuffer_free(body);
@@ -68,70 +68,69 @@ void eio_polling_answer(eio_session_t *s, eio_conn_t *c,
 		evbuffer_free(hdrs);
 }
 
-void eio_polling_flush(eio_session_t *s)
+void eio__polling_flush(eio_session_t *s)
 {
 	if (!s->get || s->qlen == 0)
 		return;
-	eio_polling_answer(s, s->get, s->queue, s->qlen);
+	eio__polling_answer(s, s->get, s->queue, s->qlen);
 	for (size_t i = 0; i < s->qlen; i++)
 		eio_msg_unref(s->queue[i]);
 	s->qlen = 0;
 	s->qbytes = 0;
 }
 
-void eio_session_poll_get(eio_session_t *s, eio_conn_t *c)
+void eio__session_poll_get(eio_session_t *s, eio_conn_t *c)
 {
 	eio_server_t *srv = s->srv;
 	if (s->get) {
 		/* two polls at once: Node answers 500 and closes the session;
 		 * the first poll gets the close packet */
-		eio_server_error(srv, c, c->req, 0, EIO_ERR_BAD_REQUEST, NULL);
-		eio_session_terminate(s, EIO_CLOSE_TRANSPORT_ERROR);
+		eio__server_error(srv, c, c->req, 0, EIO_ERR_BAD_REQUEST, NULL);
+		eio__session_terminate(s, EIO_CLOSE_TRANSPORT_ERROR);
 		return;
 	}
 	s->get = c;
 	c->session = s;
 	if (s->qlen > 0)
-		eio_polling_flush(s);
+		eio__polling_flush(s);
 	else if (s->upgrading) /* let the client finish its upgrade */
-		eio_polling_answer(s, c, &srv->msg_noop, 1);
+		eio__polling_answer(s, c, &srv->msg_noop, 1);
 	if (s->state == EIO_SESSION_CLOSING && !s->get)
-		eio_session_terminate(s, EIO_CLOSE_FORCED);
+		eio__session_terminate(s, EIO_CLOSE_FORCED);
 }
 
 static void answer_ok(eio_session_t *s, eio_conn_t *c)
 {
 	struct evbuffer *hdrs = polling_headers(s, c);
-	eio_conn_respond_mem(c, 200, "text/html", hdrs, "ok", 2);
+	eio__conn_respond_mem(c, 200, "text/html", hdrs, "ok", 2);
 	if (hdrs)
 		evbuffer_free(hdrs);
 }
 
-void eio_session_poll_post(eio_session_t *s, eio_conn_t *c,
-			   eio_request_t *req)
+void eio__session_poll_post(eio_session_t *s, eio_conn_t *c, eio_request_t *req)
 {
 	size_t len;
 	const uint8_t *body = eio_request_body(req, &len);
-	if (!eio_utf8_valid(body, len)) {
-		eio_server_error(s->srv, c, req, 0, EIO_ERR_BAD_REQUEST, NULL);
-		eio_session_terminate(s, EIO_CLOSE_PARSE_ERROR);
+	if (!eio__utf8_valid(body, len)) {
+		eio__server_error(s->srv, c, req, 0, EIO_ERR_BAD_REQUEST, NULL);
+		eio__session_terminate(s, EIO_CLOSE_PARSE_ERROR);
 		return;
 	}
 	eio_payload_iter_t it;
-	eio_payload_iter_init(&it, body, len);
+	eio__payload_iter_init(&it, body, len);
 	eio_packet_t p;
 	int r;
 	while (s->state == EIO_SESSION_OPEN &&
-	       (r = eio_payload_next(&it, &p)) != 0) {
+	       (r = eio__payload_next(&it, &p)) != 0) {
 		if (r < 0) {
-			eio_payload_iter_done(&it);
-			eio_server_error(s->srv, c, req, 0, EIO_ERR_BAD_REQUEST,
-					 NULL);
-			eio_session_terminate(s, EIO_CLOSE_PARSE_ERROR);
+			eio__payload_iter_done(&it);
+			eio__server_error(s->srv, c, req, 0,
+					  EIO_ERR_BAD_REQUEST, NULL);
+			eio__session_terminate(s, EIO_CLOSE_PARSE_ERROR);
 			return;
 		}
-		eio_session_on_packet(s, &p);
+		eio__session_on_packet(s, &p);
 	}
-	eio_payload_iter_done(&it);
+	eio__payload_iter_done(&it);
 	answer_ok(s, c);
 }

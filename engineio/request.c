@@ -2,14 +2,14 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <stdio.h>
 #include <strings.h>
 
 #define NO_OFFSET UINT32_MAX
 
-eio_request_t *eio_request_new(const char *address)
+eio_request_t *eio__request_new(const char *address)
 {
 	eio_request_t *req = calloc(1, sizeof(*req));
 	if (!req)
@@ -21,7 +21,7 @@ eio_request_t *eio_request_new(const char *address)
 	return req;
 }
 
-void eio_request_free(eio_request_t *req)
+void eio__request_free(eio_request_t *req)
 {
 	if (!req)
 		return;
@@ -84,15 +84,13 @@ static int begin_part(eio_request_t *req, eio_req_part_t part)
 		return r;
 	uint32_t off = (uint32_t)req->strs_len;
 	switch (part) {
-	case EIO_REQ_URL:
-		req->url = off;
-		break;
+	case EIO_REQ_URL: req->url = off; break;
 	case EIO_REQ_HEADER_NAME:
 		if ((r = complete_header(req)) < 0)
 			return r;
 		off = (uint32_t)req->strs_len;
-		if (reserve((void **)&req->hdrs, &req->hdrs_cap,
-			    req->nhdrs + 1, 2 * sizeof(*req->hdrs)) < 0)
+		if (reserve((void **)&req->hdrs, &req->hdrs_cap, req->nhdrs + 1,
+			    2 * sizeof(*req->hdrs)) < 0)
 			return -ENOMEM;
 		req->hdrs[2 * req->nhdrs] = off;
 		req->hdrs[2 * req->nhdrs + 1] = NO_OFFSET;
@@ -108,13 +106,13 @@ static int begin_part(eio_request_t *req, eio_req_part_t part)
 	return 0;
 }
 
-int eio_request_end_part(eio_request_t *req)
+int eio__request_end_part(eio_request_t *req)
 {
 	return close_part(req);
 }
 
-int eio_request_append(eio_request_t *req, eio_req_part_t part,
-		       const char *at, size_t len)
+int eio__request_append(eio_request_t *req, eio_req_part_t part, const char *at,
+			size_t len)
 {
 	int r;
 	if (!req->part_open && (r = begin_part(req, part)) < 0)
@@ -124,7 +122,8 @@ int eio_request_append(eio_request_t *req, eio_req_part_t part,
 		return r;
 	if (part == EIO_REQ_HEADER_NAME)
 		for (size_t i = start; i < req->strs_len; i++)
-			req->strs[i] = (char)tolower((unsigned char)req->strs[i]);
+			req->strs[i] =
+			    (char)tolower((unsigned char)req->strs[i]);
 	return 0;
 }
 
@@ -191,7 +190,7 @@ static int parse_query(eio_request_t *req)
 	return 0;
 }
 
-int eio_request_finish_head(eio_request_t *req)
+int eio__request_finish_head(eio_request_t *req)
 {
 	int r;
 	if ((r = close_part(req)) < 0 || (r = complete_header(req)) < 0)
@@ -218,8 +217,8 @@ int eio_request_finish_head(eio_request_t *req)
 	return parse_query(req);
 }
 
-int eio_request_append_body(eio_request_t *req, const char *at, size_t len,
-			    size_t max)
+int eio__request_append_body(eio_request_t *req, const char *at, size_t len,
+			     size_t max)
 {
 	if (len > max || req->body_len > max - len)
 		return -E2BIG;
@@ -231,7 +230,7 @@ int eio_request_append_body(eio_request_t *req, const char *at, size_t len,
 	return 0;
 }
 
-size_t eio_request_head_size(const eio_request_t *req)
+size_t eio__request_head_size(const eio_request_t *req)
 {
 	return req->strs_len;
 }
@@ -271,8 +270,8 @@ const char *eio_request_header(const eio_request_t *req, const char *name)
 	return NULL;
 }
 
-int eio_request_header_at(const eio_request_t *req, size_t i,
-			  const char **name, const char **value)
+int eio_request_header_at(const eio_request_t *req, size_t i, const char **name,
+			  const char **value)
 {
 	if (i >= req->nhdrs)
 		return -ENOENT;
@@ -295,8 +294,8 @@ const uint8_t *eio_request_body(const eio_request_t *req, size_t *len)
 	return req->body ? req->body : (const uint8_t *)"";
 }
 
-int eio_request_header_has_token(const eio_request_t *req, const char *name,
-				 const char *token)
+int eio__request_header_has_token(const eio_request_t *req, const char *name,
+				  const char *token)
 {
 	size_t tlen = strlen(token);
 	for (size_t i = 0; i < req->nhdrs; i++) {

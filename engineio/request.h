@@ -23,11 +23,11 @@ struct eio_request {
 	const char *method;    /* static string from llhttp */
 	char *strs;	       /* NUL-separated strings */
 	size_t strs_len, strs_cap;
-	uint32_t *hdrs; /* offsets: name, value, name, value, ... */
-	size_t nhdrs, hdrs_cap; /* pairs */
+	uint32_t *hdrs;		   /* offsets: name, value, name, value, ... */
+	size_t nhdrs, hdrs_cap;	   /* pairs */
 	uint32_t url, path, query; /* offsets in strs */
 	uint32_t *qs;		   /* decoded query: name, value offsets */
-	size_t nqs, qs_cap; /* pairs */
+	size_t nqs, qs_cap;	   /* pairs */
 	int part_open; /* the last part has not been terminated yet */
 	uint8_t *body;
 	size_t body_len, body_cap;
@@ -35,25 +35,25 @@ struct eio_request {
 };
 
 /* A new empty request from a peer at `address`. NULL when out of memory. */
-eio_request_t *eio_request_new(const char *address);
-void eio_request_free(eio_request_t *req);
+eio_request_t *eio__request_new(const char *address);
+void eio__request_free(eio_request_t *req);
 
 /* Appends bytes of a head part (llhttp may deliver one part in several
- * spans); eio_request_end_part() ends it. Returns 0 or -ENOMEM. */
-int eio_request_append(eio_request_t *req, eio_req_part_t part,
-		       const char *at, size_t len);
-int eio_request_end_part(eio_request_t *req);
+ * spans); eio__request_end_part() ends it. Returns 0 or -ENOMEM. */
+int eio__request_append(eio_request_t *req, eio_req_part_t part, const char *at,
+			size_t len);
+int eio__request_end_part(eio_request_t *req);
 /* Call once all headers are in: splits path and query, decodes the query.
  * Returns 0 or -ENOMEM. */
-int eio_request_finish_head(eio_request_t *req);
+int eio__request_finish_head(eio_request_t *req);
 /* Appends body bytes, refusing (-E2BIG) past `max` bytes in all. */
-int eio_request_append_body(eio_request_t *req, const char *at, size_t len,
-			    size_t max);
+int eio__request_append_body(eio_request_t *req, const char *at, size_t len,
+			     size_t max);
 /* Size of the head collected so far, for the header size limit. */
-size_t eio_request_head_size(const eio_request_t *req);
+size_t eio__request_head_size(const eio_request_t *req);
 /* 1 if header `name` contains `token` in its comma-separated list,
  * case-insensitively ("Connection: keep-alive, Upgrade"). */
-int eio_request_header_has_token(const eio_request_t *req, const char *name,
-				 const char *token);
+int eio__request_header_has_token(const eio_request_t *req, const char *name,
+				  const char *token);
 
 #endif

@@ -67,23 +67,24 @@ eio_server_t *eio_server_new(struct event_base *base, const eio_options_t *opts,
 	if (cbs)
 		srv->cbs = *cbs;
 	srv->ud = ud;
-	srv->path = normalize_path(srv->opts.path ? srv->opts.path
-						  : "/engine.io/");
+	srv->path =
+	    normalize_path(srv->opts.path ? srv->opts.path : "/engine.io/");
 	srv->opts.path = srv->path;
 	if (srv->opts.cors_origin) {
 		srv->cors_origin = strdup(srv->opts.cors_origin);
 		srv->opts.cors_origin = srv->cors_origin;
 	}
 	srv->reap_ev = event_new(base, -1, 0, reap_cb, srv);
-	srv->tv_ping_interval = common_timeout(base, srv->opts.ping_interval_ms);
+	srv->tv_ping_interval =
+	    common_timeout(base, srv->opts.ping_interval_ms);
 	srv->tv_ping_timeout = common_timeout(base, srv->opts.ping_timeout_ms);
 	srv->tv_http_timeout = common_timeout(base, srv->opts.http_timeout_ms);
 	srv->tv_upgrade_timeout =
 	    common_timeout(base, srv->opts.upgrade_timeout_ms);
-	srv->msg_ping = eio_msg_new_packet('2', 0, NULL, 0);
-	srv->msg_noop = eio_msg_new_packet('6', 0, NULL, 0);
-	srv->msg_close = eio_msg_new_packet('1', 0, NULL, 0);
-	srv->msg_pong_probe = eio_msg_new_packet('3', 0, "probe", 5);
+	srv->msg_ping = eio__msg_new_packet('2', 0, NULL, 0);
+	srv->msg_noop = eio__msg_new_packet('6', 0, NULL, 0);
+	srv->msg_close = eio__msg_new_packet('1', 0, NULL, 0);
+	srv->msg_pong_probe = eio__msg_new_packet('3', 0, "probe", 5);
 	if (!srv->path || (opts && opts->cors_origin && !srv->cors_origin) ||
 	    !srv->reap_ev || !srv->tv_ping_interval || !srv->tv_ping_timeout ||
 	    !srv->tv_http_timeout || !srv->tv_upgrade_timeout ||
@@ -100,7 +101,7 @@ static void accept_cb(struct evconnlistener *l, evutil_socket_t fd,
 {
 	(void)l;
 	(void)socklen;
-	eio_conn_accept(arg, fd, sa);
+	eio__conn_accept(arg, fd, sa);
 }
 
 int eio_server_listen(eio_server_t *srv, const char *host, uint16_t port)
@@ -155,7 +156,7 @@ size_t eio_server_session_count(const eio_server_t *srv)
 /* Reaping: close callbacks and frees happen here, never inside the
  * callbacks of the objects concerned. */
 
-void eio_server_schedule_reap(eio_server_t *srv)
+void eio__server_schedule_reap(eio_server_t *srv)
 {
 	event_active(srv->reap_ev, EV_TIMEOUT, 0);
 }
@@ -168,10 +169,10 @@ static void reap(eio_server_t *srv)
 			srv->dead_sessions = s->next_dead;
 			if (srv->cbs.close)
 				srv->cbs.close(srv->ud, s, s->reason);
-			eio_session_free(s);
+			eio__session_free(s);
 		}
 		while (srv->dead_conns)
-			eio_conn_free(srv->dead_conns);
+			eio__conn_free(srv->dead_conns);
 	}
 }
 
@@ -194,10 +195,10 @@ void eio_server_free(eio_server_t *srv)
 	while (all && (e = hmap_next(&srv->sessions, &i)))
 		all[k++] = e->value;
 	for (i = 0; i < k; i++)
-		eio_session_terminate(all[i], EIO_CLOSE_SERVER_SHUTDOWN);
+		eio__session_terminate(all[i], EIO_CLOSE_SERVER_SHUTDOWN);
 	free(all);
 	while (srv->conns)
-		eio_conn_close(srv->conns);
+		eio__conn_close(srv->conns);
 	reap(srv);
 	hmap_free(&srv->sessions);
 	if (srv->reap_ev)
@@ -227,15 +228,15 @@ static const char *error_message(eio_error_code_t code)
 	return "Bad request";
 }
 
-void eio_server_error(eio_server_t *srv, eio_conn_t *c, eio_request_t *req,
-		      int upgrade, eio_error_code_t code, const char *message)
+void eio__server_error(eio_server_t *srv, eio_conn_t *c, eio_request_t *req,
+		       int upgrade, eio_error_code_t code, const char *message)
 {
 	int status = code == EIO_ERR_FORBIDDEN ? 403 : 400;
 	if (!message)
 		message = error_message(code);
 	if (upgrade) { /* Node's abortUpgrade: plain text, then close */
-		eio_conn_respond_and_close(c, status, "text/html", NULL,
-					   message, strlen(message));
+		eio__conn_respond_and_close(c, status, "text/html", NULL,
+					    message, strlen(message));
 		return;
 	}
 	json_object *o = json_object_new_object();
@@ -245,9 +246,9 @@ void eio_server_error(eio_server_t *srv, eio_conn_t *c, eio_request_t *req,
 	    o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 	struct evbuffer *hdrs = evbuffer_new();
 	if (hdrs)
-		eio_cors_headers(srv, req, 0, hdrs);
-	eio_conn_respond_mem(c, status, "application/json", hdrs, body,
-			     strlen(body));
+		eio__cors_headers(srv, req, 0, hdrs);
+	eio__conn_respond_mem(c, status, "application/json", hdrs, body,
+			      strlen(body));
 	if (hdrs)
 		evbuffer_free(hdrs);
 	json_object_put(o);
@@ -270,8 +271,8 @@ static void preflight(eio_server_t *srv, eio_conn_t *c, eio_request_t *req)
 {
 	struct evbuffer *hdrs = evbuffer_new();
 	if (hdrs)
-		eio_cors_headers(srv, req, 1, hdrs);
-	eio_conn_respond_mem(c, 204, NULL, hdrs, NULL, 0);
+		eio__cors_headers(srv, req, 1, hdrs);
+	eio__conn_respond_mem(c, 204, NULL, hdrs, NULL, 0);
 	if (hdrs)
 		evbuffer_free(hdrs);
 }
@@ -279,42 +280,42 @@ static void preflight(eio_server_t *srv, eio_conn_t *c, eio_request_t *req)
 /* A request carrying a sid: polling on the session's transport, or the
  * WebSocket that upgrades it. */
 static void session_request(eio_server_t *srv, eio_conn_t *c,
-			    eio_request_t *req, int upgrade,
-			    eio_transport_t t, const char *sid)
+			    eio_request_t *req, int upgrade, eio_transport_t t,
+			    const char *sid)
 {
 	eio_session_t *s = hmap_get(&srv->sessions, sid);
-	if (s && eio_session_expire(s))
+	if (s && eio__session_expire(s))
 		s = NULL;
 	if (!s) {
-		eio_server_error(srv, c, req, upgrade, EIO_ERR_UNKNOWN_SID,
-				 NULL);
+		eio__server_error(srv, c, req, upgrade, EIO_ERR_UNKNOWN_SID,
+				  NULL);
 		return;
 	}
 	if (upgrade) {
 		if (t != EIO_TRANSPORT_WEBSOCKET ||
-		    !eio_ws_is_valid_upgrade(req) ||
-		    !eio_session_can_upgrade(s)) {
-			eio_server_error(srv, c, req, 1, EIO_ERR_BAD_REQUEST,
-					 NULL);
+		    !eio__ws_is_valid_upgrade(req) ||
+		    !eio__session_can_upgrade(s)) {
+			eio__server_error(srv, c, req, 1, EIO_ERR_BAD_REQUEST,
+					  NULL);
 			return;
 		}
-		if (eio_ws_accept(c, req) < 0) {
-			eio_conn_close(c);
+		if (eio__ws_accept(c, req) < 0) {
+			eio__conn_close(c);
 			return;
 		}
-		eio_request_free(eio_conn_take_request(c));
-		eio_session_attach_probe(s, c);
+		eio__request_free(eio__conn_take_request(c));
+		eio__session_attach_probe(s, c);
 		return;
 	}
 	const char *m = eio_request_method(req);
 	if (t != s->transport || t != EIO_TRANSPORT_POLLING)
-		eio_server_error(srv, c, req, 0, EIO_ERR_BAD_REQUEST, NULL);
+		eio__server_error(srv, c, req, 0, EIO_ERR_BAD_REQUEST, NULL);
 	else if (strcmp(m, "GET") == 0)
-		eio_session_poll_get(s, c);
+		eio__session_poll_get(s, c);
 	else if (strcmp(m, "POST") == 0)
-		eio_session_poll_post(s, c, req);
+		eio__session_poll_post(s, c, req);
 	else
-		eio_server_error(srv, c, req, 0, EIO_ERR_BAD_REQUEST, NULL);
+		eio__server_error(srv, c, req, 0, EIO_ERR_BAD_REQUEST, NULL);
 }
 
 static void handshake(eio_server_t *srv, eio_conn_t *c, eio_request_t *req,
@@ -323,28 +324,28 @@ static void handshake(eio_server_t *srv, eio_conn_t *c, eio_request_t *req,
 	const char *eio = eio_request_query(req, "EIO");
 	const char *message = NULL;
 	if (strcmp(eio_request_method(req), "GET") != 0)
-		eio_server_error(srv, c, req, upgrade,
-				 EIO_ERR_BAD_HANDSHAKE_METHOD, NULL);
+		eio__server_error(srv, c, req, upgrade,
+				  EIO_ERR_BAD_HANDSHAKE_METHOD, NULL);
 	else if (t == EIO_TRANSPORT_WEBSOCKET &&
-		 (!upgrade || !eio_ws_is_valid_upgrade(req)))
-		eio_server_error(srv, c, req, upgrade, EIO_ERR_BAD_REQUEST,
-				 NULL);
+		 (!upgrade || !eio__ws_is_valid_upgrade(req)))
+		eio__server_error(srv, c, req, upgrade, EIO_ERR_BAD_REQUEST,
+				  NULL);
 	else if (upgrade && t != EIO_TRANSPORT_WEBSOCKET)
-		eio_server_error(srv, c, req, 1, EIO_ERR_BAD_REQUEST, NULL);
+		eio__server_error(srv, c, req, 1, EIO_ERR_BAD_REQUEST, NULL);
 	else if (!eio || strcmp(eio, "4") != 0)
-		eio_server_error(srv, c, req, upgrade,
-				 EIO_ERR_UNSUPPORTED_PROTOCOL_VERSION, NULL);
+		eio__server_error(srv, c, req, upgrade,
+				  EIO_ERR_UNSUPPORTED_PROTOCOL_VERSION, NULL);
 	else if (srv->cbs.allow && srv->cbs.allow(srv->ud, req, &message))
-		eio_server_error(srv, c, req, upgrade, EIO_ERR_FORBIDDEN,
-				 message);
-	else if (t == EIO_TRANSPORT_WEBSOCKET && eio_ws_accept(c, req) < 0)
-		eio_conn_close(c);
-	else if (!eio_session_open(srv, c, eio_conn_take_request(c), t))
-		eio_conn_respond_and_close(c, 500, NULL, NULL, NULL, 0);
+		eio__server_error(srv, c, req, upgrade, EIO_ERR_FORBIDDEN,
+				  message);
+	else if (t == EIO_TRANSPORT_WEBSOCKET && eio__ws_accept(c, req) < 0)
+		eio__conn_close(c);
+	else if (!eio__session_open(srv, c, eio__conn_take_request(c), t))
+		eio__conn_respond_and_close(c, 500, NULL, NULL, NULL, 0);
 }
 
-static void engine_request(eio_server_t *srv, eio_conn_t *c,
-			   eio_request_t *req, int upgrade)
+static void engine_request(eio_server_t *srv, eio_conn_t *c, eio_request_t *req,
+			   int upgrade)
 {
 	if (!upgrade && srv->cors_origin &&
 	    strcmp(eio_request_method(req), "OPTIONS") == 0) {
@@ -355,16 +356,16 @@ static void engine_request(eio_server_t *srv, eio_conn_t *c,
 	    parse_transport(srv, eio_request_query(req, "transport"));
 	const char *sid = eio_request_query(req, "sid");
 	if (!t)
-		eio_server_error(srv, c, req, upgrade,
-				 EIO_ERR_UNKNOWN_TRANSPORT, NULL);
+		eio__server_error(srv, c, req, upgrade,
+				  EIO_ERR_UNKNOWN_TRANSPORT, NULL);
 	else if (sid)
 		session_request(srv, c, req, upgrade, t, sid);
 	else
 		handshake(srv, c, req, upgrade, t);
 }
 
-void eio_server_dispatch(eio_server_t *srv, eio_conn_t *c, eio_request_t *req,
-			 int upgrade)
+void eio__server_dispatch(eio_server_t *srv, eio_conn_t *c, eio_request_t *req,
+			  int upgrade)
 {
 	const char *path = eio_request_path(req);
 	if (strncmp(path, srv->path, strlen(srv->path)) == 0) {
@@ -375,11 +376,11 @@ void eio_server_dispatch(eio_server_t *srv, eio_conn_t *c, eio_request_t *req,
 	} else {
 		static const char body[] = "Not Found";
 		if (upgrade)
-			eio_conn_respond_and_close(c, 404, "text/plain", NULL,
-						   body, sizeof(body) - 1);
+			eio__conn_respond_and_close(c, 404, "text/plain", NULL,
+						    body, sizeof(body) - 1);
 		else
-			eio_conn_respond_mem(c, 404, "text/plain", NULL, body,
-					     sizeof(body) - 1);
+			eio__conn_respond_mem(c, 404, "text/plain", NULL, body,
+					      sizeof(body) - 1);
 	}
 }
 
@@ -396,7 +397,7 @@ int eio_request_respond(eio_request_t *req, int status,
 	for (size_t i = 0; headers && headers[i]; i++)
 		evbuffer_add_printf(hdrs, "%s\r\n", headers[i]);
 	req->conn = NULL;
-	eio_conn_respond_mem(c, status, content_type, hdrs, body, len);
+	eio__conn_respond_mem(c, status, content_type, hdrs, body, len);
 	evbuffer_free(hdrs);
 	return 0;
 }

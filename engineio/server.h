@@ -22,11 +22,11 @@ struct eio_server {
 	struct evconnlistener *listeners[EIO_MAX_LISTENERS];
 	uint16_t ports[EIO_MAX_LISTENERS];
 	unsigned nlisteners;
-	hmap_t sessions; /* sid -> eio_session_t, open ones only */
-	struct eio_conn *conns;		/* every live connection */
-	struct eio_conn *dead_conns;	/* closed, to free at a safe point */
-	eio_session_t *dead_sessions;	/* closed, close callback pending */
-	struct event *reap_ev;		/* frees the two lists above */
+	hmap_t sessions;	      /* sid -> eio_session_t, open ones only */
+	struct eio_conn *conns;	      /* every live connection */
+	struct eio_conn *dead_conns;  /* closed, to free at a safe point */
+	eio_session_t *dead_sessions; /* closed, close callback pending */
+	struct event *reap_ev;	      /* frees the two lists above */
 	/* shared timeouts (libevent's O(1) common-timeout queues) */
 	const struct timeval *tv_ping_interval, *tv_ping_timeout,
 	    *tv_http_timeout, *tv_upgrade_timeout;
@@ -36,24 +36,24 @@ struct eio_server {
 
 /* Routes a complete request read on `c` (`upgrade`: it asked for a
  * protocol switch). Defined in server.c, called by conn.c. */
-void eio_server_dispatch(eio_server_t *srv, struct eio_conn *c,
-			 eio_request_t *req, int upgrade);
+void eio__server_dispatch(eio_server_t *srv, struct eio_conn *c,
+			  eio_request_t *req, int upgrade);
 
 /* Makes the reap event run at the end of this loop iteration. */
-void eio_server_schedule_reap(eio_server_t *srv);
+void eio__server_schedule_reap(eio_server_t *srv);
 
 /* Appends the CORS response headers for `req` ("Name: value\r\n" lines)
  * to `out`; nothing when CORS is off. `preflight` adds the OPTIONS ones.
  * Defined in cors.c. */
 struct evbuffer;
-void eio_cors_headers(const eio_server_t *srv, const eio_request_t *req,
-		      int preflight, struct evbuffer *out);
+void eio__cors_headers(const eio_server_t *srv, const eio_request_t *req,
+		       int preflight, struct evbuffer *out);
 
 /* Answers an Engine.IO error as Node does: HTTP 400 (403 for FORBIDDEN)
  * with {"code":N,"message":M}; for WebSocket upgrade requests a plain
  * text body and the connection closes. `message` NULL: the standard one. */
-void eio_server_error(eio_server_t *srv, struct eio_conn *c,
-		      eio_request_t *req, int upgrade, eio_error_code_t code,
-		      const char *message);
+void eio__server_error(eio_server_t *srv, struct eio_conn *c,
+		       eio_request_t *req, int upgrade, eio_error_code_t code,
+		       const char *message);
 
 #endif

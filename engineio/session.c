@@ -52,16 +52,17 @@ static eio_msg_t *open_packet(const eio_session_t *s)
 	int upgrade = s->transport == EIO_TRANSPORT_POLLING &&
 		      (o->transports & EIO_TRANSPORT_WEBSOCKET);
 	char json[256];
-	int n = snprintf(json, sizeof(json),
-			 "{\"sid\":\"%s\",\"upgrades\":[%s],\"pingInterval\":%u,"
-			 "\"pingTimeout\":%u,\"maxPayload\":%zu}",
-			 s->id, upgrade ? "\"websocket\"" : "",
-			 o->ping_interval_ms, o->ping_timeout_ms, o->max_payload);
-	return eio_msg_new_packet(EIO_PACKET_OPEN, 0, json, (size_t)n);
+	int n =
+	    snprintf(json, sizeof(json),
+		     "{\"sid\":\"%s\",\"upgrades\":[%s],\"pingInterval\":%u,"
+		     "\"pingTimeout\":%u,\"maxPayload\":%zu}",
+		     s->id, upgrade ? "\"websocket\"" : "", o->ping_interval_ms,
+		     o->ping_timeout_ms, o->max_payload);
+	return eio__msg_new_packet(EIO_PACKET_OPEN, 0, json, (size_t)n);
 }
 
-eio_session_t *eio_session_open(eio_server_t *srv, eio_conn_t *c,
-				eio_request_t *req, eio_transport_t transport)
+eio_session_t *eio__session_open(eio_server_t *srv, eio_conn_t *c,
+				 eio_request_t *req, eio_transport_t transport)
 {
 	eio_session_t *s = calloc(1, sizeof(*s));
 	if (!s)
@@ -81,11 +82,11 @@ eio_session_t *eio_session_open(eio_server_t *srv, eio_conn_t *c,
 	}
 	s->handshake = req;
 	if (transport == EIO_TRANSPORT_POLLING) {
-		eio_polling_answer(s, c, &open, 1);
+		eio__polling_answer(s, c, &open, 1);
 	} else {
 		s->ws = c;
 		c->session = s;
-		eio_ws_send(c, open);
+		eio__ws_send(c, open);
 	}
 	eio_msg_unref(open);
 	evtimer_add(s->timer, srv->tv_ping_interval);
@@ -109,9 +110,9 @@ static int queue_msg(eio_session_t *s, eio_msg_t *msg)
 {
 	size_t max = s->srv->opts.max_output_bytes;
 	if (s->transport == EIO_TRANSPORT_WEBSOCKET) {
-		int r = eio_ws_send(s->ws, msg);
-		if (r == 0 && eio_ws_queued(s->ws) > max)
-			eio_session_terminate(s, EIO_CLOSE_TRANSPORT_ERROR);
+		int r = eio__ws_send(s->ws, msg);
+		if (r == 0 && eio__ws_queued(s->ws) > max)
+			eio__session_terminate(s, EIO_CLOSE_TRANSPORT_ERROR);
 		return r;
 	}
 	if (s->qlen == s->qcap) {
@@ -123,12 +124,12 @@ static int queue_msg(eio_session_t *s, eio_msg_t *msg)
 		s->qcap = ncap;
 	}
 	s->queue[s->qlen++] = eio_msg_ref(msg);
-	s->qbytes += eio_msg_polling_len(msg);
+	s->qbytes += eio__msg_polling_len(msg);
 	if (s->qbytes > max) {
-		eio_session_terminate(s, EIO_CLOSE_TRANSPORT_ERROR);
+		eio__session_terminate(s, EIO_CLOSE_TRANSPORT_ERROR);
 		return 0;
 	}
-	eio_polling_flush(s);
+	eio__polling_flush(s);
 	return 0;
 }
 
@@ -138,9 +139,9 @@ int eio_session_send(eio_session_t *s, eio_msg_t *msg, int flags)
 		return -EPIPE;
 	if (flags & EIO_SEND_VOLATILE) {
 		int writable = s->transport == EIO_TRANSPORT_WEBSOCKET
-				       ? eio_ws_queued(s->ws) <=
-						 s->srv->opts.max_output_bytes / 2
-				       : s->get != NULL;
+				   ? eio__ws_queued(s->ws) <=
+					 s->srv->opts.max_output_bytes / 2
+				   : s->get != NULL;
 		if (!writable)
 			return -EAGAIN;
 	}
@@ -169,11 +170,11 @@ static void timer_cb(evutil_socket_t fd, short what, void *arg)
 	eio_session_t *s = arg;
 	eio_server_t *srv = s->srv;
 	if (s->state == EIO_SESSION_CLOSING) { /* the client never came back */
-		eio_session_terminate(s, EIO_CLOSE_FORCED);
+		eio__session_terminate(s, EIO_CLOSE_FORCED);
 		return;
 	}
 	if (s->awaiting_pong) {
-		eio_session_terminate(s, EIO_CLOSE_PING_TIMEOUT);
+		eio__session_terminate(s, EIO_CLOSE_PING_TIMEOUT);
 		return;
 	}
 	s->awaiting_pong = 1;
@@ -182,17 +183,17 @@ static void timer_cb(evutil_socket_t fd, short what, void *arg)
 	queue_msg(s, srv->msg_ping);
 }
 
-int eio_session_expire(eio_session_t *s)
+int eio__session_expire(eio_session_t *s)
 {
 	if (!s->awaiting_pong || now_ms() < s->pong_deadline_ms)
 		return 0;
-	eio_session_terminate(s, EIO_CLOSE_PING_TIMEOUT);
+	eio__session_terminate(s, EIO_CLOSE_PING_TIMEOUT);
 	return 1;
 }
 
 /* Input --------------------------------------------------------------- */
 
-void eio_session_on_packet(eio_session_t *s, const eio_packet_t *p)
+void eio__session_on_packet(eio_session_t *s, const eio_packet_t *p)
 {
 	eio_server_t *srv = s->srv;
 	switch (p->type) {
@@ -205,7 +206,7 @@ void eio_session_on_packet(eio_session_t *s, const eio_packet_t *p)
 	case EIO_PACKET_PING:
 		/* in protocol v4 only the server pings (Node: "invalid
 		 * heartbeat direction") */
-		eio_session_terminate(s, EIO_CLOSE_TRANSPORT_ERROR);
+		eio__session_terminate(s, EIO_CLOSE_TRANSPORT_ERROR);
 		break;
 	case EIO_PACKET_MESSAGE:
 		if (srv->cbs.message)
@@ -214,11 +215,10 @@ void eio_session_on_packet(eio_session_t *s, const eio_packet_t *p)
 		break;
 	case EIO_PACKET_CLOSE:
 		if (s->get) /* end the pending poll cleanly, as Node */
-			eio_polling_answer(s, s->get, &srv->msg_noop, 1);
-		eio_session_terminate(s, EIO_CLOSE_TRANSPORT_CLOSE);
+			eio__polling_answer(s, s->get, &srv->msg_noop, 1);
+		eio__session_terminate(s, EIO_CLOSE_TRANSPORT_CLOSE);
 		break;
-	default: /* open, upgrade and noop mean nothing here */
-		break;
+	default: /* open, upgrade and noop mean nothing here */ break;
 	}
 }
 
@@ -242,7 +242,7 @@ static void close_probe(eio_session_t *s)
 	eio_conn_t *probe = s->probe;
 	detach_probe(s);
 	if (probe)
-		eio_ws_close(probe, 0);
+		eio__ws_close(probe, 0);
 }
 
 static void upgrade_timeout_cb(evutil_socket_t fd, short what, void *arg)
@@ -252,13 +252,13 @@ static void upgrade_timeout_cb(evutil_socket_t fd, short what, void *arg)
 	close_probe(arg);
 }
 
-int eio_session_can_upgrade(const eio_session_t *s)
+int eio__session_can_upgrade(const eio_session_t *s)
 {
 	return s->state == EIO_SESSION_OPEN &&
 	       s->transport == EIO_TRANSPORT_POLLING && !s->probe;
 }
 
-void eio_session_attach_probe(eio_session_t *s, eio_conn_t *c)
+void eio__session_attach_probe(eio_session_t *s, eio_conn_t *c)
 {
 	s->probe = c;
 	c->session = s;
@@ -271,13 +271,13 @@ static void complete_upgrade(eio_session_t *s)
 {
 	eio_conn_t *ws = s->probe;
 	if (s->get) /* the queue is empty while a GET waits */
-		eio_polling_answer(s, s->get, &s->srv->msg_noop, 1);
+		eio__polling_answer(s, s->get, &s->srv->msg_noop, 1);
 	detach_probe(s);
 	s->transport = EIO_TRANSPORT_WEBSOCKET;
 	s->ws = ws;
 	ws->session = s;
 	for (size_t i = 0; i < s->qlen; i++)
-		eio_ws_send(ws, s->queue[i]);
+		eio__ws_send(ws, s->queue[i]);
 	release_queue(s);
 }
 
@@ -291,10 +291,10 @@ static void probe_message(eio_session_t *s, int binary, const uint8_t *data,
 			  size_t len)
 {
 	if (!s->upgrading && is_text(binary, data, len, "2probe")) {
-		eio_ws_send(s->probe, s->srv->msg_pong_probe);
+		eio__ws_send(s->probe, s->srv->msg_pong_probe);
 		s->upgrading = 1;
 		if (s->get && s->qlen == 0) /* let the client pause polling */
-			eio_polling_answer(s, s->get, &s->srv->msg_noop, 1);
+			eio__polling_answer(s, s->get, &s->srv->msg_noop, 1);
 	} else if (s->upgrading && is_text(binary, data, len, "5")) {
 		complete_upgrade(s);
 	} else {
@@ -302,8 +302,8 @@ static void probe_message(eio_session_t *s, int binary, const uint8_t *data,
 	}
 }
 
-void eio_session_ws_message(eio_session_t *s, eio_conn_t *c, int binary,
-			    const uint8_t *data, size_t len)
+void eio__session_ws_message(eio_session_t *s, eio_conn_t *c, int binary,
+			     const uint8_t *data, size_t len)
 {
 	if (c == s->probe) {
 		probe_message(s, binary, data, len);
@@ -312,31 +312,31 @@ void eio_session_ws_message(eio_session_t *s, eio_conn_t *c, int binary,
 	if (c != s->ws || s->state == EIO_SESSION_CLOSED)
 		return;
 	eio_packet_t p = {EIO_PACKET_MESSAGE, 1, data, len};
-	if (!binary && eio_packet_decode(data, len, &p) < 0) {
-		eio_session_terminate(s, EIO_CLOSE_PARSE_ERROR);
+	if (!binary && eio__packet_decode(data, len, &p) < 0) {
+		eio__session_terminate(s, EIO_CLOSE_PARSE_ERROR);
 		return;
 	}
-	eio_session_on_packet(s, &p);
+	eio__session_on_packet(s, &p);
 }
 
 /* Closing ------------------------------------------------------------- */
 
-void eio_session_conn_lost(eio_session_t *s, eio_conn_t *c,
-			   eio_close_reason_t reason)
+void eio__session_conn_lost(eio_session_t *s, eio_conn_t *c,
+			    eio_close_reason_t reason)
 {
 	c->session = NULL;
 	if (c == s->probe) {
 		detach_probe(s);
 	} else if (c == s->get) {
 		s->get = NULL; /* Node: "poll connection closed prematurely" */
-		eio_session_terminate(s, EIO_CLOSE_TRANSPORT_ERROR);
+		eio__session_terminate(s, EIO_CLOSE_TRANSPORT_ERROR);
 	} else if (c == s->ws) {
 		s->ws = NULL;
-		eio_session_terminate(s, reason);
+		eio__session_terminate(s, reason);
 	}
 }
 
-void eio_session_terminate(eio_session_t *s, eio_close_reason_t reason)
+void eio__session_terminate(eio_session_t *s, eio_close_reason_t reason)
 {
 	if (s->state == EIO_SESSION_CLOSED)
 		return;
@@ -348,16 +348,16 @@ void eio_session_terminate(eio_session_t *s, eio_close_reason_t reason)
 	close_probe(s);
 	release_queue(s);
 	if (s->get)
-		eio_polling_answer(s, s->get, &srv->msg_close, 1);
+		eio__polling_answer(s, s->get, &srv->msg_close, 1);
 	if (s->ws) {
 		eio_conn_t *ws = s->ws;
 		s->ws = NULL;
 		ws->session = NULL;
-		eio_ws_close(ws, 0);
+		eio__ws_close(ws, 0);
 	}
 	s->next_dead = srv->dead_sessions;
 	srv->dead_sessions = s;
-	eio_server_schedule_reap(srv);
+	eio__server_schedule_reap(srv);
 }
 
 void eio_session_close(eio_session_t *s)
@@ -367,7 +367,7 @@ void eio_session_close(eio_session_t *s)
 	close_probe(s);
 	if (s->transport == EIO_TRANSPORT_WEBSOCKET) {
 		/* queued frames precede the close frame */
-		eio_session_terminate(s, EIO_CLOSE_FORCED);
+		eio__session_terminate(s, EIO_CLOSE_FORCED);
 		return;
 	}
 	/* polling: the close packet follows the queue, now or on the next
@@ -376,18 +376,18 @@ void eio_session_close(eio_session_t *s)
 	s->state = EIO_SESSION_CLOSING;
 	s->awaiting_pong = 0;
 	if (queue_msg(s, s->srv->msg_close) < 0 || polled) {
-		eio_session_terminate(s, EIO_CLOSE_FORCED);
+		eio__session_terminate(s, EIO_CLOSE_FORCED);
 		return;
 	}
-	unsigned ms = s->srv->opts.ping_interval_ms +
-		      s->srv->opts.ping_timeout_ms;
+	unsigned ms =
+	    s->srv->opts.ping_interval_ms + s->srv->opts.ping_timeout_ms;
 	struct timeval tv = {.tv_sec = ms / 1000, .tv_usec = ms % 1000 * 1000};
 	evtimer_add(s->timer, &tv);
 }
 
-void eio_session_free(eio_session_t *s)
+void eio__session_free(eio_session_t *s)
 {
-	eio_request_free(s->handshake);
+	eio__request_free(s->handshake);
 	event_free(s->timer);
 	free(s->queue);
 	free(s);

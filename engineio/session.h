@@ -42,42 +42,42 @@ struct eio_session {
  * open packet as the GET response (polling), or after the 101 (websocket,
  * which must have been accepted on `c` already). Takes `req`. Returns the
  * session, or NULL when out of memory (the caller answers 500). */
-eio_session_t *eio_session_open(eio_server_t *srv, eio_conn_t *c,
-				eio_request_t *req, eio_transport_t transport);
+eio_session_t *eio__session_open(eio_server_t *srv, eio_conn_t *c,
+				 eio_request_t *req, eio_transport_t transport);
 
 /* If the session missed its pong deadline (its timer may not have fired
  * yet on a busy loop), closes it with "ping timeout" and returns 1. */
-int eio_session_expire(eio_session_t *s);
+int eio__session_expire(eio_session_t *s);
 
 /* Polling requests for an open session on its polling transport. */
-void eio_session_poll_get(eio_session_t *s, eio_conn_t *c);
-void eio_session_poll_post(eio_session_t *s, eio_conn_t *c,
-			   eio_request_t *req);
+void eio__session_poll_get(eio_session_t *s, eio_conn_t *c);
+void eio__session_poll_post(eio_session_t *s, eio_conn_t *c,
+			    eio_request_t *req);
 
 /* A WebSocket was accepted on `c` for an upgrade of `s` (the caller
- * checked eio_session_can_upgrade()). */
-int eio_session_can_upgrade(const eio_session_t *s);
-void eio_session_attach_probe(eio_session_t *s, eio_conn_t *c);
+ * checked eio__session_can_upgrade()). */
+int eio__session_can_upgrade(const eio_session_t *s);
+void eio__session_attach_probe(eio_session_t *s, eio_conn_t *c);
 
 /* A decoded packet from the client, on the current transport. */
-void eio_session_on_packet(eio_session_t *s, const eio_packet_t *p);
+void eio__session_on_packet(eio_session_t *s, const eio_packet_t *p);
 
 /* A complete WebSocket message arrived on `c` (the transport or the
  * probe of `s`). */
-void eio_session_ws_message(eio_session_t *s, eio_conn_t *c, int binary,
-			    const uint8_t *data, size_t len);
+void eio__session_ws_message(eio_session_t *s, eio_conn_t *c, int binary,
+			     const uint8_t *data, size_t len);
 
 /* A connection serving `s` went away; `reason` says how (transport close
  * or transport error). */
-void eio_session_conn_lost(eio_session_t *s, eio_conn_t *c,
-			   eio_close_reason_t reason);
+void eio__session_conn_lost(eio_session_t *s, eio_conn_t *c,
+			    eio_close_reason_t reason);
 
 /* Closes now: answers a pending GET with the close packet, closes the
  * WebSocket, removes the session from the table and queues its close
  * callback. Idempotent. */
-void eio_session_terminate(eio_session_t *s, eio_close_reason_t reason);
+void eio__session_terminate(eio_session_t *s, eio_close_reason_t reason);
 
 /* Frees a closed session (after its close callback). */
-void eio_session_free(eio_session_t *s);
+void eio__session_free(eio_session_t *s);
 
 #endif

@@ -45,7 +45,7 @@ static void block(uint32_t h[5], const uint8_t *p)
 	h[4] += e;
 }
 
-void eio_sha1(const void *data, size_t len, uint8_t out[EIO_SHA1_LEN])
+void eio__sha1(const void *data, size_t len, uint8_t out[EIO_SHA1_LEN])
 {
 	uint32_t h[5] = {0x67452301, 0xEFCDAB89, 0x98BADCFE, 0x10325476,
 			 0xC3D2E1F0};

@@ -8,6 +8,6 @@
 
 #define EIO_SHA1_LEN 20
 
-void eio_sha1(const void *data, size_t len, uint8_t out[EIO_SHA1_LEN]);
+void eio__sha1(const void *data, size_t len, uint8_t out[EIO_SHA1_LEN]);
 
 #endif

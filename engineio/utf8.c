@@ -1,6 +1,6 @@
 #include "utf8.h"
 
-int eio_utf8_valid(const uint8_t *s, size_t len)
+int eio__utf8_valid(const uint8_t *s, size_t len)
 {
 	size_t i = 0;
 	while (i < len) {

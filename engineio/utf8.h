@@ -7,6 +7,6 @@
 #include <stdint.h>
 
 /* 1 if the `len` bytes at `s` are valid UTF-8, else 0. */
-int eio_utf8_valid(const uint8_t *s, size_t len);
+int eio__utf8_valid(const uint8_t *s, size_t len);
 
 #endif

@@ -13,15 +13,15 @@
 
 #define WS_GUID "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
-int eio_ws_is_valid_upgrade(const eio_request_t *req)
+int eio__ws_is_valid_upgrade(const eio_request_t *req)
 {
 	const char *version = eio_request_header(req, "sec-websocket-version");
 	const char *key = eio_request_header(req, "sec-websocket-key");
 	uint8_t raw[32];
 	size_t n = 0;
 	return strcmp(eio_request_method(req), "GET") == 0 &&
-	       eio_request_header_has_token(req, "upgrade", "websocket") &&
-	       eio_request_header_has_token(req, "connection", "upgrade") &&
+	       eio__request_header_has_token(req, "upgrade", "websocket") &&
+	       eio__request_header_has_token(req, "connection", "upgrade") &&
 	       version && strcmp(version, "13") == 0 && key &&
 	       sodium_base642bin(raw, sizeof(raw), key, strlen(key), NULL, &n,
 				 NULL, sodium_base64_VARIANT_ORIGINAL) == 0 &&
@@ -58,21 +58,22 @@ static void msg_cb(wslay_event_context_ptr ctx,
 {
 	(void)ctx;
 	eio_conn_t *c = ud;
-	if (arg->opcode != WSLAY_TEXT_FRAME && arg->opcode != WSLAY_BINARY_FRAME)
+	if (arg->opcode != WSLAY_TEXT_FRAME &&
+	    arg->opcode != WSLAY_BINARY_FRAME)
 		return; /* wslay answers pings and closes itself */
 	if (c->session && c->state == EIO_CONN_WEBSOCKET)
-		eio_session_ws_message(c->session, c,
-				       arg->opcode == WSLAY_BINARY_FRAME,
-				       arg->msg, arg->msg_length);
+		eio__session_ws_message(c->session, c,
+					arg->opcode == WSLAY_BINARY_FRAME,
+					arg->msg, arg->msg_length);
 }
 
 static const struct wslay_event_callbacks ws_callbacks = {
-	.recv_callback = recv_cb,
-	.send_callback = send_cb,
-	.on_msg_recv_callback = msg_cb,
+    .recv_callback = recv_cb,
+    .send_callback = send_cb,
+    .on_msg_recv_callback = msg_cb,
 };
 
-int eio_ws_accept(eio_conn_t *c, const eio_request_t *req)
+int eio__ws_accept(eio_conn_t *c, const eio_request_t *req)
 {
 	const char *key = eio_request_header(req, "sec-websocket-key");
 	char buf[64 + sizeof(WS_GUID)];
@@ -82,7 +83,7 @@ int eio_ws_accept(eio_conn_t *c, const eio_request_t *req)
 	int n = snprintf(buf, sizeof(buf), "%s%s", key, WS_GUID);
 	if (n < 0 || (size_t)n >= sizeof(buf))
 		return -EINVAL;
-	eio_sha1(buf, (size_t)n, digest);
+	eio__sha1(buf, (size_t)n, digest);
 	sodium_bin2base64(accept, sizeof(accept), digest, sizeof(digest),
 			  sodium_base64_VARIANT_ORIGINAL);
 	if (wslay_event_context_server_init(&c->ws, &ws_callbacks, c) != 0)
@@ -114,22 +115,22 @@ static void after_io(eio_conn_t *c, int err)
 	/* wslay stops reading after a protocol error (bad mask, bad UTF-8,
 	 * too big): that is a transport error, a close frame is not */
 	eio_close_reason_t reason = peer_closed && !err
-					    ? EIO_CLOSE_TRANSPORT_CLOSE
-					    : EIO_CLOSE_TRANSPORT_ERROR;
+					? EIO_CLOSE_TRANSPORT_CLOSE
+					: EIO_CLOSE_TRANSPORT_ERROR;
 	eio_session_t *s = c->session;
 	if (s)
-		eio_session_conn_lost(s, c, reason);
-	eio_conn_close_after_write(c);
+		eio__session_conn_lost(s, c, reason);
+	eio__conn_close_after_write(c);
 }
 
 /* Sends what wslay queued (the close frame) and ends the connection. */
 static void finish_close(eio_conn_t *c)
 {
 	wslay_event_send(c->ws);
-	eio_conn_close_after_write(c);
+	eio__conn_close_after_write(c);
 }
 
-void eio_ws_on_input(eio_conn_t *c)
+void eio__ws_on_input(eio_conn_t *c)
 {
 	if (c->state != EIO_CONN_WEBSOCKET)
 		return;
@@ -152,12 +153,12 @@ static void unref_frame(const void *data, size_t len, void *msg)
 	eio_msg_unref(msg);
 }
 
-int eio_ws_send(eio_conn_t *c, eio_msg_t *msg)
+int eio__ws_send(eio_conn_t *c, eio_msg_t *msg)
 {
 	if (c->state != EIO_CONN_WEBSOCKET || c->ws_closing)
 		return -EPIPE;
 	size_t len;
-	const uint8_t *frame = eio_msg_frame(msg, &len);
+	const uint8_t *frame = eio__msg_frame(msg, &len);
 	if (evbuffer_add_reference(bufferevent_get_output(c->bev), frame, len,
 				   unref_frame, eio_msg_ref(msg)) < 0) {
 		eio_msg_unref(msg);
@@ -166,17 +167,17 @@ int eio_ws_send(eio_conn_t *c, eio_msg_t *msg)
 	return 0;
 }
 
-void eio_ws_close(eio_conn_t *c, uint16_t code)
+void eio__ws_close(eio_conn_t *c, uint16_t code)
 {
 	if (c->state != EIO_CONN_WEBSOCKET || c->ws_closing)
 		return;
 	c->ws_closing = 1;
 	wslay_event_queue_close(c->ws, code, NULL, 0);
-	if (!c->in_input) /* else eio_ws_on_input finishes on return */
+	if (!c->in_input) /* else eio__ws_on_input finishes on return */
 		finish_close(c);
 }
 
-size_t eio_ws_queued(const eio_conn_t *c)
+size_t eio__ws_queued(const eio_conn_t *c)
 {
 	return evbuffer_get_length(bufferevent_get_output(c->bev));
 }

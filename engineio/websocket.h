@@ -8,23 +8,23 @@
 
 /* 1 if `req` is a valid WebSocket upgrade request (GET, Upgrade:
  * websocket, Connection: upgrade, Sec-WebSocket-Version 13, a key). */
-int eio_ws_is_valid_upgrade(const eio_request_t *req);
+int eio__ws_is_valid_upgrade(const eio_request_t *req);
 
 /* Answers 101 and turns `c` into a WebSocket connection; frees the HTTP
  * state. Bytes already read past the request are the first frames.
  * Returns 0 or -ENOMEM (the caller closes the connection). */
-int eio_ws_accept(eio_conn_t *c, const eio_request_t *req);
+int eio__ws_accept(eio_conn_t *c, const eio_request_t *req);
 
 /* Reads and handles the frames in the input buffer. */
-void eio_ws_on_input(eio_conn_t *c);
+void eio__ws_on_input(eio_conn_t *c);
 
 /* Queues the message's frame by reference. Returns 0 or -ENOMEM. */
-int eio_ws_send(eio_conn_t *c, eio_msg_t *msg);
+int eio__ws_send(eio_conn_t *c, eio_msg_t *msg);
 
 /* Queues a close frame (`code` 0: none) and closes once it is written. */
-void eio_ws_close(eio_conn_t *c, uint16_t code);
+void eio__ws_close(eio_conn_t *c, uint16_t code);
 
 /* Bytes queued for writing. */
-size_t eio_ws_queued(const eio_conn_t *c);
+size_t eio__ws_queued(const eio_conn_t *c);
 
 #endif

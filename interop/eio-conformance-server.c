@@ -28,8 +28,9 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: eio-conformance-server [--port N]\n"
-		   "  --port N   TCP port on 127.0.0.1 (default 3000, 0: any)\n");
+	fprintf(f,
+		"usage: eio-conformance-server [--port N]\n"
+		"  --port N   TCP port on 127.0.0.1 (default 3000, 0: any)\n");
 }
 
 int main(int argc, char **argv)
@@ -61,15 +62,16 @@ int main(int argc, char **argv)
 	opts.max_payload = 1000000;
 	opts.cors_origin = "*";
 	eio_callbacks_t cbs = {.message = on_message};
-	eio_server_t *srv = base ? eio_server_new(base, &opts, &cbs, NULL)
-				 : NULL;
+	eio_server_t *srv =
+	    base ? eio_server_new(base, &opts, &cbs, NULL) : NULL;
 	if (!srv) {
 		fprintf(stderr, "eio-conformance-server: out of memory\n");
 		return 1;
 	}
 	int r = eio_server_listen(srv, "127.0.0.1", (uint16_t)port);
 	if (r < 0) {
-		fprintf(stderr, "eio-conformance-server: listen on port %ld: %s\n",
+		fprintf(stderr,
+			"eio-conformance-server: listen on port %ld: %s\n",
 			port, strerror(-r));
 		return 1;
 	}
