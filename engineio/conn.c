@@ -11,6 +11,7 @@
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 static int on_message_begin(llhttp_t *p);
 static int on_url(llhttp_t *p, const char *at, size_t len);
@@ -145,6 +146,7 @@ static int fail(eio_conn_t *c, int status)
 static int on_message_begin(llhttp_t *p)
 {
 	eio_conn_t *c = p->data;
+	evtimer_add(c->timer, c->srv->tv_http_timeout);
 	eio__request_free(c->req);
 	c->req = eio__request_new(c->address);
 	return c->req ? 0 : fail(c, 500);
@@ -273,12 +275,26 @@ static void read_cb(struct bufferevent *bev, void *arg)
 	}
 }
 
+/* The answer is out: shut our side down and read what the client still
+ * sends until it closes (or briefly), so that closing with unread input
+ * does not reset the connection before the client has read the answer
+ * (RFC 9112, 9.6). */
+static void linger(eio_conn_t *c)
+{
+	c->state = EIO_CONN_LINGERING;
+	shutdown(bufferevent_getfd(c->bev), SHUT_WR);
+	evbuffer_drain(bufferevent_get_input(c->bev),
+		       evbuffer_get_length(bufferevent_get_input(c->bev)));
+	bufferevent_enable(c->bev, EV_READ);
+	evtimer_add(c->timer, c->srv->tv_linger);
+}
+
 static void write_cb(struct bufferevent *bev, void *arg)
 {
 	(void)bev;
 	eio_conn_t *c = arg;
 	if (c->state == EIO_CONN_DRAINING)
-		eio__conn_close(c);
+		linger(c);
 }
 
 static void event_cb(struct bufferevent *bev, short what, void *arg)
@@ -302,8 +318,8 @@ static void timer_cb(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	eio_conn_t *c = arg;
-	if (c->state == EIO_CONN_DRAINING) {
-		eio__conn_close(c); /* the peer does not read its answer */
+	if (c->state == EIO_CONN_DRAINING || c->state == EIO_CONN_LINGERING) {
+		eio__conn_close(c); /* the peer does not read, or not close */
 		return;
 	}
 	if (c->state != EIO_CONN_READING)
@@ -354,7 +370,7 @@ static void finish_request(eio_conn_t *c)
 	}
 	c->state = EIO_CONN_READING;
 	llhttp_resume(c->parser);
-	evtimer_add(c->timer, c->srv->tv_http_timeout);
+	evtimer_add(c->timer, c->srv->tv_keepalive_timeout);
 	/* pipelined bytes: parse them from the loop, not from this call */
 	if (!c->in_input &&
 	    evbuffer_get_length(bufferevent_get_input(c->bev)) > 0)
@@ -415,12 +431,13 @@ void eio__conn_close(eio_conn_t *c)
 
 void eio__conn_close_after_write(eio_conn_t *c)
 {
-	if (c->state == EIO_CONN_DEAD || c->state == EIO_CONN_DRAINING)
+	if (c->state == EIO_CONN_DEAD || c->state == EIO_CONN_DRAINING ||
+	    c->state == EIO_CONN_LINGERING)
 		return;
 	c->state = EIO_CONN_DRAINING;
 	bufferevent_disable(c->bev, EV_READ);
 	if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
-		eio__conn_close(c);
+		linger(c);
 	else /* bound the wait for a peer that never reads */
 		evtimer_add(c->timer, c->srv->tv_http_timeout);
 }

@@ -20,6 +20,7 @@ typedef enum {
 	EIO_CONN_BUSY,	    /* a request awaits its answer */
 	EIO_CONN_WEBSOCKET, /* upgraded */
 	EIO_CONN_DRAINING,  /* closes once its output is written */
+	EIO_CONN_LINGERING, /* written and shut down: reading to EOF */
 	EIO_CONN_DEAD,
 } eio_conn_state_t;
 
@@ -28,7 +29,8 @@ typedef struct eio_conn {
 	struct bufferevent *bev;
 	eio_conn_state_t state;
 	unsigned keep_alive : 1;
-	unsigned in_input : 1;	 /* inside the input loop */
+	unsigned in_input : 1;	 /* inside the HTTP input loop */
+	unsigned in_recv : 1;	 /* inside wslay_event_recv() */
 	unsigned ws_closing : 1; /* our close frame is queued */
 	int http_error;		 /* status for a failed parse (413, 431) */
 	/* HTTP state: freed once the connection is upgraded */

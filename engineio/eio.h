@@ -86,10 +86,11 @@ typedef struct eio_options {
 	/* Largest request head (request line plus headers); larger gets 431.
 	 * Default 16384, as Node. */
 	size_t max_header_bytes;
-	/* An HTTP connection that does not complete a request within this
-	 * time, or stays idle between requests that long, is closed.
-	 * Default 30000. */
+	/* A request not complete within this time gets 408. Default 30000. */
 	unsigned http_timeout_ms;
+	/* A keep-alive connection idle between requests for this long is
+	 * closed. Default 5000, as Node's keepAliveTimeout. */
+	unsigned keepalive_timeout_ms;
 } eio_options_t;
 
 /* Fills *opts with the defaults above. */

@@ -59,6 +59,16 @@ static int put_bytes(eio_request_t *req, const char *at, size_t len)
 	return 0;
 }
 
+/* Appends a copy of strs[off..off+len): an offset, not a pointer, since
+ * growing the buffer moves it. */
+static int put_own(eio_request_t *req, size_t off, size_t len)
+{
+	if (reserve((void **)&req->strs, &req->strs_cap,
+		    req->strs_len + len + 1, 1) < 0)
+		return -ENOMEM;
+	return put_bytes(req, req->strs + off, len);
+}
+
 /* Ends the open string part with its NUL. */
 static int close_part(eio_request_t *req)
 {
@@ -205,12 +215,11 @@ int eio__request_finish_head(eio_request_t *req)
 	const char *qm = memchr(req->strs + req->url, '?', ulen);
 	size_t plen = qm ? (size_t)(qm - (req->strs + req->url)) : ulen;
 	req->path = (uint32_t)req->strs_len;
-	if ((r = put_bytes(req, req->strs + req->url, plen)) < 0 ||
+	if ((r = put_own(req, req->url, plen)) < 0 ||
 	    (r = put_bytes(req, "", 1)) < 0)
 		return r;
 	req->query = (uint32_t)req->strs_len;
-	if (qm && (r = put_bytes(req, req->strs + req->url + plen + 1,
-				 ulen - plen - 1)) < 0)
+	if (qm && (r = put_own(req, req->url + plen + 1, ulen - plen - 1)) < 0)
 		return r;
 	if ((r = put_bytes(req, "", 1)) < 0)
 		return r;

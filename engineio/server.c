@@ -25,6 +25,7 @@ void eio_options_init(eio_options_t *o)
 	o->max_output_bytes = 8u << 20;
 	o->max_header_bytes = 16384;
 	o->http_timeout_ms = 30000;
+	o->keepalive_timeout_ms = 5000;
 }
 
 static const struct timeval *common_timeout(struct event_base *base,
@@ -79,8 +80,11 @@ eio_server_t *eio_server_new(struct event_base *base, const eio_options_t *opts,
 	    common_timeout(base, srv->opts.ping_interval_ms);
 	srv->tv_ping_timeout = common_timeout(base, srv->opts.ping_timeout_ms);
 	srv->tv_http_timeout = common_timeout(base, srv->opts.http_timeout_ms);
+	srv->tv_keepalive_timeout =
+	    common_timeout(base, srv->opts.keepalive_timeout_ms);
 	srv->tv_upgrade_timeout =
 	    common_timeout(base, srv->opts.upgrade_timeout_ms);
+	srv->tv_linger = common_timeout(base, 2000);
 	srv->msg_ping = eio__msg_new_packet('2', 0, NULL, 0);
 	srv->msg_noop = eio__msg_new_packet('6', 0, NULL, 0);
 	srv->msg_close = eio__msg_new_packet('1', 0, NULL, 0);
@@ -88,6 +92,7 @@ eio_server_t *eio_server_new(struct event_base *base, const eio_options_t *opts,
 	if (!srv->path || (opts && opts->cors_origin && !srv->cors_origin) ||
 	    !srv->reap_ev || !srv->tv_ping_interval || !srv->tv_ping_timeout ||
 	    !srv->tv_http_timeout || !srv->tv_upgrade_timeout ||
+	    !srv->tv_linger || !srv->tv_keepalive_timeout ||
 	    !srv->msg_ping || !srv->msg_noop || !srv->msg_close ||
 	    !srv->msg_pong_probe) {
 		eio_server_free(srv);
@@ -293,8 +298,7 @@ static void session_request(eio_server_t *srv, eio_conn_t *c,
 	}
 	if (upgrade) {
 		if (t != EIO_TRANSPORT_WEBSOCKET ||
-		    !eio__ws_is_valid_upgrade(req) ||
-		    !eio__session_can_upgrade(s)) {
+		    !eio__ws_is_valid_upgrade(req)) {
 			eio__server_error(srv, c, req, 1, EIO_ERR_BAD_REQUEST,
 					  NULL);
 			return;
@@ -304,7 +308,11 @@ static void session_request(eio_server_t *srv, eio_conn_t *c,
 			return;
 		}
 		eio__request_free(eio__conn_take_request(c));
-		eio__session_attach_probe(s, c);
+		if (eio__session_can_upgrade(s))
+			eio__session_attach_probe(s, c);
+		else /* upgraded or upgrading already: as Node, accept the
+		      * WebSocket and close it at once */
+			eio__ws_close(c, 0);
 		return;
 	}
 	const char *m = eio_request_method(req);

@@ -29,7 +29,8 @@ struct eio_server {
 	struct event *reap_ev;	      /* frees the two lists above */
 	/* shared timeouts (libevent's O(1) common-timeout queues) */
 	const struct timeval *tv_ping_interval, *tv_ping_timeout,
-	    *tv_http_timeout, *tv_upgrade_timeout;
+	    *tv_http_timeout, *tv_keepalive_timeout, *tv_upgrade_timeout,
+	    *tv_linger;
 	/* control packets, built once */
 	eio_msg_t *msg_ping, *msg_noop, *msg_close, *msg_pong_probe;
 };

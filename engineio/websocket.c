@@ -96,6 +96,11 @@ int eio__ws_accept(eio_conn_t *c, const eio_request_t *req)
 			    "Connection: Upgrade\r\n"
 			    "Sec-WebSocket-Accept: %s\r\n\r\n",
 			    accept);
+	/* write the 101 now, so that the first frames leave in a later write,
+	 * as with Node (a client may attach its message listener only once
+	 * it has seen the upgrade) */
+	struct evbuffer *out = bufferevent_get_output(c->bev);
+	evbuffer_write(out, bufferevent_getfd(c->bev));
 	c->state = EIO_CONN_WEBSOCKET;
 	free(c->parser); /* the HTTP part is over */
 	c->parser = NULL;
@@ -134,9 +139,9 @@ void eio__ws_on_input(eio_conn_t *c)
 {
 	if (c->state != EIO_CONN_WEBSOCKET)
 		return;
-	c->in_input = 1;
+	c->in_recv = 1;
 	int err = wslay_event_recv(c->ws);
-	c->in_input = 0;
+	c->in_recv = 0;
 	if (c->ws_closing) { /* a handler closed it meanwhile */
 		finish_close(c);
 		return;
@@ -173,7 +178,7 @@ void eio__ws_close(eio_conn_t *c, uint16_t code)
 		return;
 	c->ws_closing = 1;
 	wslay_event_queue_close(c->ws, code, NULL, 0);
-	if (!c->in_input) /* else eio__ws_on_input finishes on return */
+	if (!c->in_recv) /* else eio__ws_on_input finishes on return */
 		finish_close(c);
 }
 

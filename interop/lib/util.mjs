@@ -88,11 +88,6 @@ export function packets(body) {
   return body === "" ? [] : body.split(SEP);
 }
 
-/** The JSON error body of a 400 response, checked for shape and type. */
-export function errorBody(res) {
-  return JSON.parse(res.body);
-}
-
 // ---------------------------------------------------------------- WebSocket (ws)
 
 /** A `ws` client whose messages and close are awaited with bounds. */
@@ -202,7 +197,7 @@ export function tryWs(url, timeout = T) {
     ws.on("error", () => {});
     ws.once("close", (code) => resolve({ refused: true, statusCode: null, closeCode: code }));
   });
-  return withTimeout(p, timeout, `WebSocket attempt ${url}`).finally(() => {}).catch((e) => {
+  return withTimeout(p, timeout, `WebSocket attempt ${url}`).catch((e) => {
     ws.terminate();
     throw e;
   });

@@ -123,6 +123,13 @@ describe("handshake errors", () => {
       { method: "POST", body: "4hello" }), 1, "Session ID unknown");
   });
 
+  test("websocket transport over plain HTTP (no Upgrade) is refused", async () => {
+    const res = await request(eioUrl(srv.url, { transport: "websocket" }));
+    assert.equal(res.status, 400);
+    assert.match(res.headers.get("content-type") || "", /^application\/json\b/);
+    assert.equal(typeof JSON.parse(res.body).code, "number");
+  });
+
   test("error responses carry CORS headers when an Origin is sent", async () => {
     const res = await request(eioUrl(srv.url, { EIO: "3" }), { headers: { Origin: "http://example.test" } });
     assert.equal(res.status, 400);

@@ -150,6 +150,10 @@ describe("polling errors", () => {
   test("POST body larger than maxPayload gets 413", async () => {
     const { sid } = await handshake(srv.url);
     const body = "4" + "x".repeat(MAX_PAYLOAD);
+    // A real client (fetch) must get to see the 413. A server that answers
+    // early from Content-Length and then closes while request bytes are still
+    // unread makes the kernel send RST, and the client may see ECONNRESET
+    // instead: HTTP/1.1 (RFC 9112, 9.6) asks for a staged (lingering) close.
     let res;
     try {
       res = await post(srv.url, sid, body, { timeout: 10_000 });
