@@ -23,10 +23,12 @@ if (TARGET !== "c" && TARGET !== "node") {
 const START_TIMEOUT_MS = 10_000;
 const KILL_AFTER_MS = 3_000;
 
+// EIO_SERVER, else the out-of-tree build of scripts/build (build/), else an
+// in-tree build.
 function cServerPath() {
-  return process.env.EIO_SERVER
-    ? path.resolve(process.env.EIO_SERVER)
-    : path.join(INTEROP_DIR, "eio-conformance-server");
+  if (process.env.EIO_SERVER) return path.resolve(process.env.EIO_SERVER);
+  const outOfTree = path.join(INTEROP_DIR, "..", "build", "interop", "eio-conformance-server");
+  return existsSync(outOfTree) ? outOfTree : path.join(INTEROP_DIR, "eio-conformance-server");
 }
 
 function launch(name, bin, args) {
