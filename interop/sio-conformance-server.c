@@ -1,0 +1,207 @@
+/* sio-conformance-server: the Socket.IO server that the official protocol
+ * test suite (socketio/socket.io-protocol, test-suite/), our interop
+ * harness and the load generator expect. 127.0.0.1, path /socket.io/,
+ * maxPayload 1000000, connectTimeout 1000 ms, CORS "*".
+ *   namespace "/": on connection emits "auth" with the handshake auth;
+ *     "message" -> "message-back" with the same arguments;
+ *     "message-with-ack" -> acks with the same arguments;
+ *     "join" (room, ack) -> joins the room, acks "ok";
+ *     "broadcast" (room, payload) -> "broadcast" with the payload to
+ *     everyone in the room, sender included.
+ *   namespace "/custom": on connection emits "auth".
+ * Prints "listening 127.0.0.1:PORT" once ready; SIGTERM or SIGINT stops it
+ * with exit status 0. */
+#include "sio.h"
+
+#include <event2/event.h>
+#include <json-c/json.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void emit_auth(void *ud, sio_socket_t *s)
+{
+	(void)ud;
+	const char *auth = sio_socket_auth(s);
+	size_t len = strlen(auth);
+	char *json = malloc(len + 3);
+	if (!json)
+		return;
+	json[0] = '[';
+	memcpy(json + 1, auth, len);
+	memcpy(json + 1 + len, "]", 2);
+	sio_args_t args = {json, len + 2, NULL, 0};
+	sio_socket_emit(s, "auth", &args);
+	free(json);
+}
+
+static void on_message(void *ud, sio_socket_t *s, const char *event,
+		       const sio_args_t *args, sio_ack_t ack)
+{
+	(void)ud;
+	(void)event;
+	(void)ack;
+	sio_socket_emit(s, "message-back", args);
+}
+
+static void on_message_with_ack(void *ud, sio_socket_t *s, const char *event,
+				const sio_args_t *args, sio_ack_t ack)
+{
+	(void)ud;
+	(void)s;
+	(void)event;
+	sio_ack_send(&ack, args);
+}
+
+/* The first argument as a string, into buf; NULL if it is not one. */
+static const char *first_string(const sio_args_t *args, char *buf,
+				size_t cap, json_object **tree)
+{
+	*tree = sio_args_parse(args);
+	json_object *first = *tree ? json_object_array_get_idx(*tree, 0) : NULL;
+	if (!json_object_is_type(first, json_type_string))
+		return NULL;
+	snprintf(buf, cap, "%s", json_object_get_string(first));
+	return buf;
+}
+
+static void on_join(void *ud, sio_socket_t *s, const char *event,
+		    const sio_args_t *args, sio_ack_t ack)
+{
+	(void)ud;
+	(void)event;
+	char room[256];
+	json_object *tree;
+	if (first_string(args, room, sizeof(room), &tree) &&
+	    sio_socket_join(s, room) == 0) {
+		sio_args_t ok = {"[\"ok\"]", 0, NULL, 0};
+		sio_ack_send(&ack, &ok);
+	}
+	json_object_put(tree);
+}
+
+static void on_broadcast(void *ud, sio_socket_t *s, const char *event,
+			 const sio_args_t *args, sio_ack_t ack)
+{
+	(void)ud;
+	(void)event;
+	(void)ack;
+	char room[256];
+	json_object *tree;
+	if (first_string(args, room, sizeof(room), &tree) &&
+	    json_object_array_length(tree) > 1) {
+		json_object *payload = json_object_array_get_idx(tree, 1);
+		const char *pj = json_object_to_json_string_ext(
+		    payload, JSON_C_TO_STRING_PLAIN |
+				 JSON_C_TO_STRING_NOSLASHESCAPE);
+		size_t len = strlen(pj);
+		char *json = malloc(len + 3);
+		if (json) {
+			json[0] = '[';
+			memcpy(json + 1, pj, len);
+			memcpy(json + 1 + len, "]", 2);
+			const char *rooms[] = {room};
+			sio_target_t to = {rooms, 1, NULL, 0, 0};
+			sio_args_t out = {json, len + 2, args->bins,
+					  args->nbins};
+			sio_emit(sio_socket_nsp(s), &to, "broadcast", &out);
+			free(json);
+		}
+	}
+	json_object_put(tree);
+}
+
+static void on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	(void)sig;
+	(void)what;
+	event_base_loopbreak(arg);
+}
+
+static int parse_uint(const char *s, long max, long *out)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+	if (*end || v < 0 || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: sio-conformance-server [--port N] [--ping-interval MS]"
+		" [--ping-timeout MS]\n"
+		"  --port N            TCP port on 127.0.0.1 (default 3000, 0: any)\n"
+		"  --ping-interval MS  Engine.IO ping interval (default 300)\n"
+		"  --ping-timeout MS   Engine.IO ping timeout (default 200)\n");
+}
+
+int main(int argc, char **argv)
+{
+	long port = 3000, interval = 300, timeout = 200;
+	for (int i = 1; i < argc; i++) {
+		long *dst = NULL, max = 86400000;
+		if (strcmp(argv[i], "--help") == 0) {
+			usage(stdout);
+			return 0;
+		} else if (strcmp(argv[i], "--port") == 0) {
+			dst = &port;
+			max = 65535;
+		} else if (strcmp(argv[i], "--ping-interval") == 0) {
+			dst = &interval;
+		} else if (strcmp(argv[i], "--ping-timeout") == 0) {
+			dst = &timeout;
+		}
+		if (!dst || i + 1 >= argc || parse_uint(argv[++i], max, dst)) {
+			usage(stderr);
+			return 2;
+		}
+	}
+	signal(SIGPIPE, SIG_IGN);
+	struct event_base *base = event_base_new();
+	sio_options_t opts;
+	sio_options_init(&opts);
+	opts.eio.ping_interval_ms = (unsigned)interval;
+	opts.eio.ping_timeout_ms = (unsigned)timeout;
+	opts.eio.max_payload = 1000000;
+	opts.eio.cors_origin = "*";
+	opts.connect_timeout_ms = 1000;
+	sio_server_t *srv = base ? sio_server_new(base, &opts) : NULL;
+	if (!srv) {
+		fprintf(stderr, "sio-conformance-server: out of memory\n");
+		return 1;
+	}
+	sio_nsp_t *root = sio_of(srv, "/");
+	sio_nsp_t *custom = sio_of(srv, "/custom");
+	if (!custom || sio_nsp_on_connection(root, emit_auth, NULL) ||
+	    sio_nsp_on(root, "message", on_message, NULL) ||
+	    sio_nsp_on(root, "message-with-ack", on_message_with_ack, NULL) ||
+	    sio_nsp_on(root, "join", on_join, NULL) ||
+	    sio_nsp_on(root, "broadcast", on_broadcast, NULL) ||
+	    sio_nsp_on_connection(custom, emit_auth, NULL)) {
+		fprintf(stderr, "sio-conformance-server: out of memory\n");
+		return 1;
+	}
+	int r = sio_server_listen(srv, "127.0.0.1", (uint16_t)port);
+	if (r < 0) {
+		fprintf(stderr, "sio-conformance-server: listen on port %ld: %s\n",
+			port, strerror(-r));
+		return 1;
+	}
+	struct event *sigterm = evsignal_new(base, SIGTERM, on_signal, base);
+	struct event *sigint = evsignal_new(base, SIGINT, on_signal, base);
+	event_add(sigterm, NULL);
+	event_add(sigint, NULL);
+	printf("listening 127.0.0.1:%u\n",
+	       eio_server_port(sio_server_engine(srv), 0));
+	fflush(stdout);
+	event_base_dispatch(base);
+	sio_server_free(srv);
+	event_free(sigterm);
+	event_free(sigint);
+	event_base_free(base);
+	return 0;
+}

@@ -1,0 +1,238 @@
+/* libsocketio: a Socket.IO v5 server on libengineio, close in spirit to
+ * Node's socket.io API (io.of(), connection handlers, socket.on(), emit,
+ * to(room).emit, acks), in C idiom.
+ *
+ * Threading and errors follow eio.h: one event_base thread; negative
+ * errno-style codes; a function that fails never calls its callback.
+ *
+ * Arguments are JSON text. An event's arguments reach a handler as the
+ * JSON array of them (binary attachments as {"_placeholder":true,"num":N}
+ * plus the attachment bytes), so a relay forwards them without parsing;
+ * sio_args_parse() builds a json-c tree when a handler wants one.
+ *
+ * Lifetimes: a socket pointer is valid from its connection callback until
+ * its disconnect callbacks return. Strings and arguments given to a
+ * callback are valid during the call only. */
+#ifndef SIO_H
+#define SIO_H
+
+#include "eio.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct event_base;
+struct json_object;
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct sio_server sio_server_t;
+typedef struct sio_nsp sio_nsp_t;
+typedef struct sio_socket sio_socket_t;
+
+/* A binary attachment. */
+typedef struct sio_bin {
+	const uint8_t *data;
+	size_t len;
+} sio_bin_t;
+
+/* Arguments: a JSON array (NULL for none) and the attachments that its
+ * placeholders refer to. */
+typedef struct sio_args {
+	const char *json;
+	size_t len; /* of json; 0 means strlen(json) */
+	const sio_bin_t *bins;
+	size_t nbins;
+} sio_args_t;
+
+/* Parses the arguments into a json-c array (placeholders left as they
+ * are). Returns a new reference, or NULL for invalid or absent JSON. */
+struct json_object *sio_args_parse(const sio_args_t *args);
+
+/* An acknowledgement that the client asked for; id < 0 when it did not.
+ * Pass it by value; it is valid as long as its socket. */
+typedef struct sio_ack {
+	sio_socket_t *socket;
+	int64_t id;
+} sio_ack_t;
+
+/* Answers the client's ack with `args` (NULL: no arguments). Returns 0,
+ * -EINVAL when no ack was asked or it was already answered. */
+int sio_ack_send(sio_ack_t *ack, const sio_args_t *args);
+
+/* An error for the client (middleware refusal): message, and optional
+ * data as JSON text. Both are copied when the middleware returns. */
+typedef struct sio_error {
+	const char *message;
+	const char *data_json;
+} sio_error_t;
+
+typedef struct sio_options {
+	/* Engine.IO options; the path defaults to "/socket.io/". */
+	eio_options_t eio;
+	/* A client that joins no namespace within this time is closed.
+	 * Default 45000. */
+	unsigned connect_timeout_ms;
+	/* Largest number of binary attachments of a packet. Default 10. */
+	unsigned max_attachments;
+	/* Connection-state recovery: keep a disconnected socket's state (id,
+	 * rooms, data) and the broadcasts it missed for this long, 0 to
+	 * disable. Default 0; Node's maxDisconnectionDuration is 120000. */
+	unsigned recovery_window_ms;
+} sio_options_t;
+
+void sio_options_init(sio_options_t *opts);
+
+/* Callbacks. `ud` is the pointer given when registering. */
+
+/* Namespace middleware, run for each connecting socket before its
+ * connection callback. Return 0 to accept; non-zero refuses with
+ * CONNECT_ERROR {"message":err->message,"data":err->data_json}. */
+typedef int (*sio_middleware_fn)(void *ud, sio_socket_t *s, sio_error_t *err);
+typedef void (*sio_connection_fn)(void *ud, sio_socket_t *s);
+/* An event from the client: its name, its arguments, and the ack the
+ * client asked for (ack.id < 0: none). */
+typedef void (*sio_event_fn)(void *ud, sio_socket_t *s, const char *event,
+			     const sio_args_t *args, sio_ack_t ack);
+/* Per-event middleware: return 0 to let the event through, non-zero to
+ * drop it. */
+typedef int (*sio_event_middleware_fn)(void *ud, sio_socket_t *s,
+				       const char *event,
+				       const sio_args_t *args);
+/* disconnecting (rooms still joined) and disconnect, with Node's reason:
+ * "client namespace disconnect", "server namespace disconnect",
+ * "transport close", "transport error", "ping timeout", "parse error",
+ * "forced close", "forced server close", "server shutting down". */
+typedef void (*sio_disconnect_fn)(void *ud, sio_socket_t *s,
+				  const char *reason);
+/* The answer to an emit with ack: err 0 with the client's arguments, or
+ * -ETIMEDOUT, or -ECONNRESET when the socket went away first. */
+typedef void (*sio_ack_fn)(void *ud, sio_socket_t *s, int err,
+			   const sio_args_t *args);
+/* The answers to a broadcast with ack, once all recipients answered
+ * (err 0) or the timeout passed (err -ETIMEDOUT, with those that did). */
+typedef void (*sio_broadcast_ack_fn)(void *ud, int err, size_t n,
+				     const sio_args_t *responses);
+
+/* --- Server --------------------------------------------------------- */
+
+/* `opts` may be NULL for the defaults; it is copied. */
+sio_server_t *sio_server_new(struct event_base *base, const sio_options_t *opts);
+int sio_server_listen(sio_server_t *srv, const char *host, uint16_t port);
+/* The Engine.IO server underneath (ports, session count). */
+eio_server_t *sio_server_engine(const sio_server_t *srv);
+/* Requests outside the Socket.IO path (see eio_callbacks_t.request). */
+void sio_server_on_request(sio_server_t *srv,
+			   void (*fn)(void *ud, eio_request_t *req), void *ud);
+/* Disconnects every socket ("server shutting down") and frees. */
+void sio_server_free(sio_server_t *srv);
+
+/* --- Namespaces ----------------------------------------------------- */
+
+/* The namespace `name` ("/", "/chat"), created on first use; NULL when
+ * out of memory. Lives as long as the server. */
+sio_nsp_t *sio_of(sio_server_t *srv, const char *name);
+/* A parent of dynamic namespaces: a client connecting to a name that
+ * matches the POSIX extended regular expression `pattern` (or, with
+ * `match` set, for which match() returns non-zero) gets a namespace of
+ * that name, created with the parent's middlewares and handlers. Emits
+ * to the parent reach every child. NULL for an invalid pattern. */
+sio_nsp_t *sio_of_pattern(sio_server_t *srv, const char *pattern);
+sio_nsp_t *sio_of_match(sio_server_t *srv,
+			int (*match)(void *ud, const char *name), void *ud);
+
+const char *sio_nsp_name(const sio_nsp_t *nsp);
+sio_server_t *sio_nsp_server(const sio_nsp_t *nsp);
+
+/* Registration; each returns 0 or -ENOMEM. Handlers run in the order
+ * registered. */
+int sio_nsp_use(sio_nsp_t *nsp, sio_middleware_fn fn, void *ud);
+int sio_nsp_on_connection(sio_nsp_t *nsp, sio_connection_fn fn, void *ud);
+int sio_nsp_on(sio_nsp_t *nsp, const char *event, sio_event_fn fn, void *ud);
+int sio_nsp_on_any(sio_nsp_t *nsp, sio_event_fn fn, void *ud);
+int sio_nsp_use_event(sio_nsp_t *nsp, sio_event_middleware_fn fn, void *ud);
+int sio_nsp_on_disconnecting(sio_nsp_t *nsp, sio_disconnect_fn fn, void *ud);
+int sio_nsp_on_disconnect(sio_nsp_t *nsp, sio_disconnect_fn fn, void *ud);
+
+/* Which sockets an operation reaches: those in any of `rooms` (all when
+ * there are none) and in none of `except`. */
+typedef struct sio_target {
+	const char *const *rooms;
+	size_t nrooms;
+	const char *const *except;
+	size_t nexcept;
+	unsigned flags; /* SIO_VOLATILE, SIO_LOCAL */
+} sio_target_t;
+
+#define SIO_VOLATILE 1 /* drop for recipients that cannot take it now */
+#define SIO_LOCAL 2    /* this node only (with a cluster adapter) */
+
+/* Emits to the namespace's sockets matching `to` (NULL: all). Encoded
+ * once and shared by every recipient. Returns 0 or a negative errno. */
+int sio_emit(sio_nsp_t *nsp, const sio_target_t *to, const char *event,
+	     const sio_args_t *args);
+/* The same, gathering one ack per recipient within `timeout_ms`. */
+int sio_emit_with_ack(sio_nsp_t *nsp, const sio_target_t *to,
+		      const char *event, const sio_args_t *args,
+		      unsigned timeout_ms, sio_broadcast_ack_fn cb, void *ud);
+
+/* Matching sockets join or leave `room`, or are disconnected (close:
+ * also close their connection). */
+int sio_sockets_join(sio_nsp_t *nsp, const sio_target_t *to, const char *room);
+int sio_sockets_leave(sio_nsp_t *nsp, const sio_target_t *to,
+		      const char *room);
+void sio_disconnect_sockets(sio_nsp_t *nsp, const sio_target_t *to, int close);
+/* Calls fn for each matching local socket; returns how many. The set
+ * must not change during the calls (collect first to act on them). */
+size_t sio_fetch_sockets(sio_nsp_t *nsp, const sio_target_t *to,
+			 void (*fn)(void *ud, sio_socket_t *s), void *ud);
+/* Number of sockets in `room` (NULL: in the namespace). */
+size_t sio_room_size(sio_nsp_t *nsp, const char *room);
+/* Emits to the other servers of a cluster (nothing in memory). */
+int sio_server_side_emit(sio_nsp_t *nsp, const char *event,
+			 const sio_args_t *args);
+
+/* --- Sockets -------------------------------------------------------- */
+
+const char *sio_socket_id(const sio_socket_t *s); /* 20 characters */
+sio_nsp_t *sio_socket_nsp(const sio_socket_t *s);
+int sio_socket_connected(const sio_socket_t *s);
+int sio_socket_recovered(const sio_socket_t *s);
+
+/* Handshake: the Engine.IO request (headers, address, query, URL), the
+ * CONNECT auth payload as JSON text ("{}" when none), and when it came
+ * (milliseconds since the epoch). */
+const eio_request_t *sio_socket_request(const sio_socket_t *s);
+const char *sio_socket_auth(const sio_socket_t *s);
+uint64_t sio_socket_issued(const sio_socket_t *s);
+
+void sio_socket_set_data(sio_socket_t *s, void *data);
+void *sio_socket_data(const sio_socket_t *s);
+
+int sio_socket_emit(sio_socket_t *s, const char *event, const sio_args_t *args);
+int sio_socket_emit_with_ack(sio_socket_t *s, const char *event,
+			     const sio_args_t *args, unsigned timeout_ms,
+			     sio_ack_fn cb, void *ud);
+/* Emits to `to` (NULL: the whole namespace) except this socket. */
+int sio_socket_broadcast(sio_socket_t *s, const sio_target_t *to,
+			 const char *event, const sio_args_t *args);
+
+int sio_socket_join(sio_socket_t *s, const char *room);
+void sio_socket_leave(sio_socket_t *s, const char *room);
+int sio_socket_in(const sio_socket_t *s, const char *room);
+/* The rooms joined (its own id first); returns how many, filling at most
+ * `max` of `out`. */
+size_t sio_socket_rooms(const sio_socket_t *s, const char **out, size_t max);
+
+/* Disconnects from the namespace ("server namespace disconnect"); with
+ * `close`, closes the whole connection ("forced server close"). The
+ * disconnect callbacks fire before this returns. */
+void sio_socket_disconnect(sio_socket_t *s, int close);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SIO_H */

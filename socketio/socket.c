@@ -1,0 +1,314 @@
+/* Sockets: one client in one namespace. Connecting (middlewares, the
+ * CONNECT answer), incoming events, rooms, emitting, disconnecting. */
+#include "emit.h"
+#include "internal.h"
+#include "json.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+
+static uint64_t epoch_ms(void)
+{
+	struct timeval tv;
+	gettimeofday(&tv, NULL);
+	return (uint64_t)tv.tv_sec * 1000 + (uint64_t)tv.tv_usec / 1000;
+}
+
+static void send_raw(sio_client_t *c, sio_packet_type_t type, const char *nsp,
+		     const char *json)
+{
+	sio_encoded_t enc;
+	if (sio__encode_raw(&enc, type, nsp, json) == 0) {
+		sio__client_send(c, &enc, 0);
+		sio__encoded_release(&enc);
+	}
+}
+
+/* CONNECT_ERROR {"message":M[,"data":D]} */
+static void refuse(sio_client_t *c, const char *nsp, const sio_error_t *err)
+{
+	const char *msg = err->message ? err->message : "Not authorized";
+	size_t cap = strlen(msg) * 6 + 32 +
+		     (err->data_json ? strlen(err->data_json) : 0);
+	char *json = malloc(cap);
+	if (!json)
+		return;
+	size_t n = (size_t)sprintf(json, "{\"message\":");
+	n += sio__json_quote(json + n, msg);
+	if (err->data_json)
+		n += (size_t)sprintf(json + n, ",\"data\":%s", err->data_json);
+	json[n++] = '}';
+	json[n] = '\0';
+	send_raw(c, SIO_PACKET_CONNECT_ERROR, nsp, json);
+	free(json);
+}
+
+void sio__socket_free(sio_socket_t *s)
+{
+	free(s->rooms);
+	free(s->auth);
+	free(s);
+}
+
+void sio__socket_connect(sio_client_t *c, sio_nsp_t *nsp, const char *auth,
+			 size_t auth_len)
+{
+	sio_socket_t *s = calloc(1, sizeof(*s));
+	if (!s || !(s->auth = malloc(auth_len + 1))) {
+		free(s);
+		eio_session_close(c->eio);
+		return;
+	}
+	memcpy(s->auth, auth, auth_len);
+	s->auth[auth_len] = '\0';
+	do
+		sio__random_id(s->id);
+	while (hmap_get(&nsp->sockets, s->id));
+	s->nsp = nsp;
+	s->client = c;
+	s->issued = epoch_ms();
+	for (sio_handler_t *h = nsp->h->middleware; h; h = h->next) {
+		sio_error_t err = {NULL, NULL};
+		if (((sio_middleware_fn)h->fn)(h->ud, s, &err) != 0) {
+			refuse(c, nsp->name, &err);
+			sio__socket_free(s);
+			return;
+		}
+	}
+	if (hmap_put(&nsp->sockets, s->id, s) < 0 ||
+	    nsp->adapter->ops->join(nsp->adapter, s, s->id) < 0) {
+		hmap_del(&nsp->sockets, s->id);
+		sio__socket_free(s);
+		eio_session_close(c->eio);
+		return;
+	}
+	s->next_in_client = c->sockets;
+	c->sockets = s;
+	s->connected = 1;
+	if (c->connect_timer)
+		evtimer_del(c->connect_timer);
+	char json[48];
+	snprintf(json, sizeof(json), "{\"sid\":\"%s\"}", s->id);
+	send_raw(c, SIO_PACKET_CONNECT, nsp->name, json);
+	for (sio_handler_t *h = nsp->h->connection; h && s->connected;
+	     h = h->next)
+		((sio_connection_fn)h->fn)(h->ud, s);
+}
+
+/* The event name as a C string: a JSON string decoded, or a number as
+ * written. NULL when it does not fit or holds a NUL. */
+static char *event_name(const sio_packet_t *p, char *buf, size_t cap)
+{
+	if (p->name[0] != '"') {
+		if (p->name_len >= cap)
+			return NULL;
+		memcpy(buf, p->name, p->name_len);
+		buf[p->name_len] = '\0';
+		return buf;
+	}
+	return sio__json_string_decode(p->name, p->name + p->name_len, buf,
+				       cap) < 0
+		   ? NULL
+		   : buf;
+}
+
+void sio__socket_on_event(sio_socket_t *s, const sio_packet_t *p,
+			  const sio_bin_t *bins, size_t nbins)
+{
+	char namebuf[256];
+	char *name = event_name(p, namebuf, sizeof(namebuf));
+	char *heap = NULL;
+	if (!name && p->name_len < 65536 && (heap = malloc(p->name_len + 1)))
+		name = event_name(p, heap, p->name_len + 1);
+	/* the arguments: "[" + the elements after the name */
+	char *json = malloc(p->rest_len + 2);
+	if (!name || !json) {
+		free(heap);
+		free(json);
+		eio_session_close(s->client->eio);
+		return;
+	}
+	json[0] = '[';
+	memcpy(json + 1, p->rest, p->rest_len);
+	json[p->rest_len + 1] = '\0';
+	sio_args_t args = {json, p->rest_len + 1, bins, nbins};
+	sio_ack_t ack = {s, p->id};
+	const sio_handlers_t *h = s->nsp->h;
+	int pass = 1;
+	for (sio_handler_t *m = h->event_mw; m && pass && s->connected;
+	     m = m->next)
+		pass = ((sio_event_middleware_fn)m->fn)(m->ud, s, name,
+							&args) == 0;
+	for (sio_handler_t *e = h->events; e && pass && s->connected;
+	     e = e->next)
+		if (strcmp(e->event, name) == 0)
+			((sio_event_fn)e->fn)(e->ud, s, name, &args, ack);
+	for (sio_handler_t *e = h->any; e && pass && s->connected; e = e->next)
+		((sio_event_fn)e->fn)(e->ud, s, name, &args, ack);
+	free(json);
+	free(heap);
+}
+
+/* Rooms ------------------------------------------------------------------ */
+
+int sio_socket_join(sio_socket_t *s, const char *room)
+{
+	if (!s->connected)
+		return -EPIPE;
+	sio_adapter_t *a = s->nsp->adapter;
+	return a->ops->join(a, s, room);
+}
+
+void sio_socket_leave(sio_socket_t *s, const char *room)
+{
+	if (s->connected)
+		s->nsp->adapter->ops->leave(s->nsp->adapter, s, room);
+}
+
+int sio_socket_in(const sio_socket_t *s, const char *room)
+{
+	for (size_t i = 0; i < s->nrooms; i++)
+		if (strcmp(s->rooms[i]->name, room) == 0)
+			return 1;
+	return 0;
+}
+
+size_t sio_socket_rooms(const sio_socket_t *s, const char **out, size_t max)
+{
+	for (size_t i = 0; i < s->nrooms && i < max; i++)
+		out[i] = s->rooms[i]->name;
+	return s->nrooms;
+}
+
+/* Emitting ---------------------------------------------------------------- */
+
+int sio_socket_emit(sio_socket_t *s, const char *event, const sio_args_t *args)
+{
+	if (!s->connected)
+		return -EPIPE;
+	sio_encoded_t enc;
+	int r = sio__encode(&enc, SIO_PACKET_EVENT, s->nsp->name, -1, event,
+			    args, NULL);
+	if (r < 0)
+		return r;
+	r = sio__client_send(s->client, &enc, 0);
+	sio__encoded_release(&enc);
+	return r;
+}
+
+int sio_socket_broadcast(sio_socket_t *s, const sio_target_t *to,
+			 const char *event, const sio_args_t *args)
+{
+	sio_encoded_t enc;
+	int r = sio__encode(&enc, SIO_PACKET_EVENT, s->nsp->name, -1, event,
+			    args, NULL);
+	if (r < 0)
+		return r;
+	s->nsp->adapter->ops->broadcast(s->nsp->adapter, to, s, &enc);
+	sio__encoded_release(&enc);
+	return 0;
+}
+
+/* Disconnecting ---------------------------------------------------------- */
+
+static void fire(sio_handler_t *h, sio_socket_t *s, const char *reason)
+{
+	for (; h; h = h->next)
+		((sio_disconnect_fn)h->fn)(h->ud, s, reason);
+}
+
+void sio__socket_close(sio_socket_t *s, const char *reason, int notify)
+{
+	if (!s->connected)
+		return;
+	sio_nsp_t *nsp = s->nsp;
+	sio_client_t *c = s->client;
+	fire(nsp->h->disconnecting, s, reason);
+	s->connected = 0;
+	nsp->adapter->ops->leave_all(nsp->adapter, s);
+	hmap_del(&nsp->sockets, s->id);
+	for (sio_socket_t **pp = &c->sockets; *pp; pp = &(*pp)->next_in_client)
+		if (*pp == s) {
+			*pp = s->next_in_client;
+			break;
+		}
+	while (s->acks) {
+		sio_pending_ack_t *a = s->acks;
+		s->acks = a->next;
+		if (a->timer)
+			event_free(a->timer);
+		if (a->bcast)
+			sio__broadcast_ack_lost(a->bcast, a);
+		else if (a->cb)
+			a->cb(a->ud, s, -ECONNRESET, NULL);
+		free(a);
+	}
+	if (notify)
+		send_raw(c, SIO_PACKET_DISCONNECT, nsp->name, NULL);
+	fire(nsp->h->disconnect, s, reason);
+	sio__server_reap_later(nsp->srv, s);
+}
+
+void sio_socket_disconnect(sio_socket_t *s, int close)
+{
+	if (!s->connected)
+		return;
+	if (!close) {
+		sio__socket_close(s, "server namespace disconnect", 1);
+		return;
+	}
+	sio_client_t *c = s->client;
+	while (c->sockets)
+		sio__socket_close(c->sockets, "server namespace disconnect", 1);
+	eio_session_close(c->eio);
+}
+
+/* Accessors --------------------------------------------------------------- */
+
+const char *sio_socket_id(const sio_socket_t *s)
+{
+	return s->id;
+}
+
+sio_nsp_t *sio_socket_nsp(const sio_socket_t *s)
+{
+	return s->nsp;
+}
+
+int sio_socket_connected(const sio_socket_t *s)
+{
+	return s->connected;
+}
+
+int sio_socket_recovered(const sio_socket_t *s)
+{
+	return s->recovered;
+}
+
+const eio_request_t *sio_socket_request(const sio_socket_t *s)
+{
+	return eio_session_request(s->client->eio);
+}
+
+const char *sio_socket_auth(const sio_socket_t *s)
+{
+	return s->auth;
+}
+
+uint64_t sio_socket_issued(const sio_socket_t *s)
+{
+	return s->issued;
+}
+
+void sio_socket_set_data(sio_socket_t *s, void *data)
+{
+	s->data = data;
+}
+
+void *sio_socket_data(const sio_socket_t *s)
+{
+	return s->data;
+}
