@@ -55,8 +55,8 @@ static void on_message_with_ack(void *ud, sio_socket_t *s, const char *event,
 }
 
 /* The first argument as a string, into buf; NULL if it is not one. */
-static const char *first_string(const sio_args_t *args, char *buf,
-				size_t cap, json_object **tree)
+static const char *first_string(const sio_args_t *args, char *buf, size_t cap,
+				json_object **tree)
 {
 	*tree = sio_args_parse(args);
 	json_object *first = *tree ? json_object_array_get_idx(*tree, 0) : NULL;
@@ -93,8 +93,8 @@ static void on_broadcast(void *ud, sio_socket_t *s, const char *event,
 	    json_object_array_length(tree) > 1) {
 		json_object *payload = json_object_array_get_idx(tree, 1);
 		const char *pj = json_object_to_json_string_ext(
-		    payload, JSON_C_TO_STRING_PLAIN |
-				 JSON_C_TO_STRING_NOSLASHESCAPE);
+		    payload,
+		    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 		size_t len = strlen(pj);
 		char *json = malloc(len + 3);
 		if (json) {
@@ -134,7 +134,8 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: sio-conformance-server [--port N] [--ping-interval MS]"
 		" [--ping-timeout MS]\n"
-		"  --port N            TCP port on 127.0.0.1 (default 3000, 0: any)\n"
+		"  --port N            TCP port on 127.0.0.1 (default 3000, 0: "
+		"any)\n"
 		"  --ping-interval MS  Engine.IO ping interval (default 300)\n"
 		"  --ping-timeout MS   Engine.IO ping timeout (default 200)\n");
 }
@@ -187,7 +188,8 @@ int main(int argc, char **argv)
 	}
 	int r = sio_server_listen(srv, "127.0.0.1", (uint16_t)port);
 	if (r < 0) {
-		fprintf(stderr, "sio-conformance-server: listen on port %ld: %s\n",
+		fprintf(stderr,
+			"sio-conformance-server: listen on port %ld: %s\n",
 			port, strerror(-r));
 		return 1;
 	}

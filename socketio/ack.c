@@ -248,8 +248,8 @@ static void send_with_ack(void *ud, sio_socket_t *s)
 	sio_broadcast_ack_t *b = ctx->b;
 	if (b->nentries == b->cap) {
 		size_t ncap = b->cap ? b->cap * 2 : 8;
-		sio_pending_ack_t **ne = realloc(b->entries,
-						 ncap * sizeof(*ne));
+		sio_pending_ack_t **ne =
+		    realloc(b->entries, ncap * sizeof(*ne));
 		if (!ne) {
 			ctx->err = -ENOMEM;
 			return;
@@ -268,9 +268,9 @@ static void send_with_ack(void *ud, sio_socket_t *s)
 	sio__client_send(s->client, ctx->enc, 0);
 }
 
-int sio_emit_with_ack(sio_nsp_t *nsp, const sio_target_t *to,
-		      const char *event, const sio_args_t *args,
-		      unsigned timeout_ms, sio_broadcast_ack_fn cb, void *ud)
+int sio_emit_with_ack(sio_nsp_t *nsp, const sio_target_t *to, const char *event,
+		      const sio_args_t *args, unsigned timeout_ms,
+		      sio_broadcast_ack_fn cb, void *ud)
 {
 	sio_broadcast_ack_t *b = calloc(1, sizeof(*b));
 	if (!b)
@@ -294,11 +294,12 @@ int sio_emit_with_ack(sio_nsp_t *nsp, const sio_target_t *to,
 			return 0; /* the callback told the error */
 		}
 		ctx.enc = &enc;
-		n->adapter->ops->each(n->adapter, to, NULL, send_with_ack, &ctx);
+		n->adapter->ops->each(n->adapter, to, NULL, send_with_ack,
+				      &ctx);
 		sio__encoded_release(&enc);
 	}
-	b->responses = calloc(b->expected ? b->expected : 1,
-			      sizeof(*b->responses));
+	b->responses =
+	    calloc(b->expected ? b->expected : 1, sizeof(*b->responses));
 	/* the callback comes from the loop: at the timeout, or as soon as
 	 * every recipient answered (at once when there are none) */
 	struct timeval tv = {timeout_ms / 1000, (timeout_ms % 1000) * 1000};

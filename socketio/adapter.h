@@ -26,7 +26,8 @@ typedef struct sio_adapter_ops {
 	void (*leave)(sio_adapter_t *a, sio_socket_t *s, const char *room);
 	void (*leave_all)(sio_adapter_t *a, sio_socket_t *s);
 	/* Calls fn once for each local socket matching `to` (NULL: all),
-	 * but `skip`; returns how many. Membership must not change meanwhile. */
+	 * but `skip`; returns how many. Membership must not change meanwhile.
+	 */
 	size_t (*each)(sio_adapter_t *a, const sio_target_t *to,
 		       const sio_socket_t *skip,
 		       void (*fn)(void *ud, sio_socket_t *s), void *ud);

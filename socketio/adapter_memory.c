@@ -132,9 +132,8 @@ static void send_one(void *ud, sio_socket_t *s)
 static size_t mem_broadcast(sio_adapter_t *a, const sio_target_t *to,
 			    const sio_socket_t *skip, const sio_encoded_t *enc)
 {
-	send_ctx_t ctx = {enc, to && (to->flags & SIO_VOLATILE)
-				   ? EIO_SEND_VOLATILE
-				   : 0};
+	send_ctx_t ctx = {
+	    enc, to && (to->flags & SIO_VOLATILE) ? EIO_SEND_VOLATILE : 0};
 	return mem_each(a, to, skip, send_one, &ctx);
 }
 
@@ -170,14 +169,14 @@ static void mem_free(sio_adapter_t *a)
 }
 
 static const sio_adapter_ops_t memory_ops = {
-	.join = mem_join,
-	.leave = mem_leave,
-	.leave_all = mem_leave_all,
-	.each = mem_each,
-	.broadcast = mem_broadcast,
-	.room_size = mem_room_size,
-	.server_side_emit = mem_server_side_emit,
-	.free = mem_free,
+    .join = mem_join,
+    .leave = mem_leave,
+    .leave_all = mem_leave_all,
+    .each = mem_each,
+    .broadcast = mem_broadcast,
+    .room_size = mem_room_size,
+    .server_side_emit = mem_server_side_emit,
+    .free = mem_free,
 };
 
 sio_adapter_t *sio__adapter_memory_new(sio_nsp_t *nsp)

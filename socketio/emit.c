@@ -27,8 +27,7 @@ size_t sio__json_quote(char *buf, const char *s)
 }
 
 /* The elements of a JSON array text, without the brackets. */
-static int array_inner(const sio_args_t *args, const char **inner,
-		       size_t *len)
+static int array_inner(const sio_args_t *args, const char **inner, size_t *len)
 {
 	*inner = "";
 	*len = 0;
@@ -56,8 +55,8 @@ static int attach(sio_encoded_t *out, const sio_args_t *args)
 	if (!out->bins)
 		return -ENOMEM;
 	for (size_t i = 0; i < args->nbins; i++) {
-		out->bins[i] = eio_msg_new(1, args->bins[i].data,
-					   args->bins[i].len);
+		out->bins[i] =
+		    eio_msg_new(1, args->bins[i].data, args->bins[i].len);
 		if (!out->bins[i])
 			return -ENOMEM;
 		out->nbins++;
@@ -82,7 +81,8 @@ int sio__encode(sio_encoded_t *out, sio_packet_type_t type, const char *nsp,
 	if (!buf)
 		return -ENOMEM;
 	size_t nb = args ? args->nbins : 0;
-	size_t n = sio__packet_header(buf, type, (unsigned)nb, nsp, nsp_len, id);
+	size_t n =
+	    sio__packet_header(buf, type, (unsigned)nb, nsp, nsp_len, id);
 	int need_comma = 0;
 	buf[n++] = '[';
 	if (event) {
@@ -111,8 +111,8 @@ int sio__encode(sio_encoded_t *out, sio_packet_type_t type, const char *nsp,
 	return 0;
 }
 
-int sio__encode_raw(sio_encoded_t *out, sio_packet_type_t type,
-		    const char *nsp, const char *json)
+int sio__encode_raw(sio_encoded_t *out, sio_packet_type_t type, const char *nsp,
+		    const char *json)
 {
 	memset(out, 0, sizeof(*out));
 	size_t nsp_len = strlen(nsp), jlen = json ? strlen(json) : 0;

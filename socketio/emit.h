@@ -20,8 +20,8 @@ int sio__encode(sio_encoded_t *out, sio_packet_type_t type, const char *nsp,
 		int64_t id, const char *event, const sio_args_t *args,
 		const char *offset);
 /* CONNECT, CONNECT_ERROR or DISCONNECT with JSON data (NULL: none). */
-int sio__encode_raw(sio_encoded_t *out, sio_packet_type_t type,
-		    const char *nsp, const char *json);
+int sio__encode_raw(sio_encoded_t *out, sio_packet_type_t type, const char *nsp,
+		    const char *json);
 void sio__encoded_release(sio_encoded_t *e);
 
 /* Appends `s` as a JSON string literal to buf (which has room: at most

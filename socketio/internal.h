@@ -8,6 +8,7 @@
 #include "../common/hmap.h"
 #include "adapter.h"
 #include "parser.h"
+#include "recovery.h"
 #include "sio.h"
 
 #include <event2/event.h>
@@ -39,6 +40,7 @@ struct sio_nsp {
 	sio_nsp_t *children, *next_child;
 	hmap_t sockets; /* id -> sio_socket_t */
 	sio_adapter_t *adapter;
+	sio_recovery_t *recovery; /* when recovery is on */
 	int64_t next_ack_id;
 	sio_nsp_t *next; /* the server's list */
 };
@@ -73,6 +75,7 @@ typedef struct sio_pending_ack {
 
 struct sio_socket {
 	char id[21];
+	char pid[21]; /* private id, for recovery */
 	sio_nsp_t *nsp;
 	sio_client_t *client;
 	struct sio_room **rooms; /* the rooms joined, its own first */
@@ -80,6 +83,7 @@ struct sio_socket {
 	char *auth;
 	uint64_t issued;
 	void *data;
+	char *state; /* JSON, restored by recovery */
 	unsigned connected : 1;
 	unsigned recovered : 1;
 	uint64_t seen; /* the last broadcast that reached it */
@@ -92,7 +96,7 @@ struct sio_server {
 	struct event_base *base;
 	sio_options_t opts;
 	eio_server_t *eio;
-	sio_nsp_t *nsps; /* static namespaces and dynamic children */
+	sio_nsp_t *nsps;    /* static namespaces and dynamic children */
 	sio_nsp_t *parents; /* dynamic parents */
 	uint64_t broadcast_seq;
 	sio_socket_t *dead; /* disconnected, freed at the end of the loop */
@@ -106,13 +110,18 @@ struct sio_server {
 void sio__server_reap_later(sio_server_t *srv, sio_socket_t *s);
 /* Sends an encoded packet with its attachments to one client. */
 struct sio_encoded;
-int sio__client_send(sio_client_t *c, const struct sio_encoded *enc,
-		     int flags);
+int sio__client_send(sio_client_t *c, const struct sio_encoded *enc, int flags);
 /* Random 20-character ids, as the Engine.IO ones. */
 void sio__random_id(char out[21]);
 
 /* namespace.c */
 sio_nsp_t *sio__nsp_find(sio_server_t *srv, const char *name);
+/* Emits an event to the sockets of `nsp` matching `to` but `skip`, encoded
+ * once, with a recovery offset when recovery is on (and the emit is not
+ * volatile). */
+int sio__nsp_broadcast(sio_nsp_t *nsp, const sio_target_t *to,
+		       const sio_socket_t *skip, const char *event,
+		       const sio_args_t *args);
 void sio__nsp_free(sio_nsp_t *nsp);
 
 /* socket.c */

@@ -49,10 +49,14 @@ static const char *scan_string(const char *p, const char *end)
 		if (++p >= end)
 			return NULL;
 		switch (*p) {
-		case '"': case '\\': case '/': case 'b': case 'f': case 'n':
-		case 'r': case 't':
-			p++;
-			break;
+		case '"':
+		case '\\':
+		case '/':
+		case 'b':
+		case 'f':
+		case 'n':
+		case 'r':
+		case 't': p++; break;
 		case 'u': {
 			uint32_t v;
 			if (hex4(p + 1, end, &v) < 0)
@@ -60,8 +64,7 @@ static const char *scan_string(const char *p, const char *end)
 			p += 5;
 			break;
 		}
-		default:
-			return NULL;
+		default: return NULL;
 		}
 	}
 	return NULL;
@@ -112,14 +115,10 @@ const char *sio__json_scan(const char *p, const char *end, int depth)
 	if (p >= end)
 		return NULL;
 	switch (*p) {
-	case '"':
-		return scan_string(p, end);
-	case 't':
-		return scan_word(p, end, "true");
-	case 'f':
-		return scan_word(p, end, "false");
-	case 'n':
-		return scan_word(p, end, "null");
+	case '"': return scan_string(p, end);
+	case 't': return scan_word(p, end, "true");
+	case 'f': return scan_word(p, end, "false");
+	case 'n': return scan_word(p, end, "null");
 	case '[':
 	case '{': {
 		if (depth <= 0)
@@ -150,8 +149,7 @@ const char *sio__json_scan(const char *p, const char *end, int depth)
 				return NULL;
 		}
 	}
-	default:
-		return scan_number(p, end);
+	default: return scan_number(p, end);
 	}
 }
 
@@ -183,8 +181,8 @@ long sio__json_string_decode(const char *p, const char *end, char *out,
 			     size_t cap)
 {
 	size_t n = 0;
-	p++;	 /* opening quote */
-	end--;	 /* closing quote */
+	p++;   /* opening quote */
+	end--; /* closing quote */
 	while (p < end) {
 		char tmp[4];
 		size_t k = 1;
@@ -206,10 +204,10 @@ long sio__json_string_decode(const char *p, const char *end, char *out,
 				/* a surrogate pair makes one code point; a lone
 				 * surrogate becomes U+FFFD, as JavaScript would
 				 * print it */
-				if (cp >= 0xD800 && cp <= 0xDBFF && end - p >= 7 &&
-				    p[1] == '\\' && p[2] == 'u' &&
-				    hex4(p + 3, end, &lo) == 0 && lo >= 0xDC00 &&
-				    lo <= 0xDFFF) {
+				if (cp >= 0xD800 && cp <= 0xDBFF &&
+				    end - p >= 7 && p[1] == '\\' &&
+				    p[2] == 'u' && hex4(p + 3, end, &lo) == 0 &&
+				    lo >= 0xDC00 && lo <= 0xDFFF) {
 					cp = 0x10000 + ((cp - 0xD800) << 10) +
 					     (lo - 0xDC00);
 					p += 6;

@@ -17,7 +17,11 @@ static sio_nsp_t *nsp_new(sio_server_t *srv, const char *name)
 	nsp->h = &nsp->own;
 	nsp->name = strdup(name);
 	nsp->adapter = sio__adapter_memory_new(nsp);
-	if (!nsp->name || !nsp->adapter) {
+	if (srv->opts.recovery_window_ms)
+		nsp->recovery =
+		    sio__recovery_new(srv->base, srv->opts.recovery_window_ms);
+	if (!nsp->name || !nsp->adapter ||
+	    (srv->opts.recovery_window_ms && !nsp->recovery)) {
 		sio__nsp_free(nsp);
 		return NULL;
 	}
@@ -50,6 +54,7 @@ void sio__nsp_free(sio_nsp_t *nsp)
 	}
 	if (nsp->adapter)
 		nsp->adapter->ops->free(nsp->adapter);
+	sio__recovery_free(nsp->recovery);
 	hmap_free(&nsp->sockets);
 	free(nsp->name);
 	free(nsp);
@@ -161,7 +166,8 @@ static int add_handler(sio_handler_t **list, const char *event,
 	return 0;
 }
 
-#define ADD(list, event, fn, ud) add_handler(&(list), event, (void (*)(void))(fn), ud)
+#define ADD(list, event, fn, ud)                                               \
+	add_handler(&(list), event, (void (*)(void))(fn), ud)
 
 int sio_nsp_use(sio_nsp_t *nsp, sio_middleware_fn fn, void *ud)
 {
@@ -201,23 +207,38 @@ int sio_nsp_on_disconnect(sio_nsp_t *nsp, sio_disconnect_fn fn, void *ud)
 /* Operations -------------------------------------------------------------
  * On a dynamic parent they apply to every child. */
 
-#define FOR_EACH_TARGET_NSP(nsp, n)                                           \
-	for (sio_nsp_t *n = (nsp)->children ? (nsp)->children : (nsp); n;     \
+#define FOR_EACH_TARGET_NSP(nsp, n)                                            \
+	for (sio_nsp_t *n = (nsp)->children ? (nsp)->children : (nsp); n;      \
 	     n = (nsp)->children ? n->next_child : NULL)
+
+int sio__nsp_broadcast(sio_nsp_t *nsp, const sio_target_t *to,
+		       const sio_socket_t *skip, const char *event,
+		       const sio_args_t *args)
+{
+	char offset[24];
+	int keep = nsp->recovery && !(to && (to->flags & SIO_VOLATILE));
+	if (keep)
+		sio__recovery_offset(nsp->recovery, offset);
+	sio_encoded_t enc;
+	int r = sio__encode(&enc, SIO_PACKET_EVENT, nsp->name, -1, event, args,
+			    keep ? offset : NULL);
+	if (r < 0)
+		return r;
+	if (keep)
+		r = sio__recovery_store(nsp->recovery, offset, &enc, to,
+					skip ? skip->id : NULL);
+	nsp->adapter->ops->broadcast(nsp->adapter, to, skip, &enc);
+	sio__encoded_release(&enc);
+	return r;
+}
 
 int sio_emit(sio_nsp_t *nsp, const sio_target_t *to, const char *event,
 	     const sio_args_t *args)
 {
 	int r = 0;
 	FOR_EACH_TARGET_NSP(nsp, n)
-	{
-		sio_encoded_t enc;
-		if ((r = sio__encode(&enc, SIO_PACKET_EVENT, n->name, -1, event,
-				     args, NULL)) < 0)
-			return r;
-		n->adapter->ops->broadcast(n->adapter, to, NULL, &enc);
-		sio__encoded_release(&enc);
-	}
+	if ((r = sio__nsp_broadcast(n, to, NULL, event, args)) < 0)
+		return r;
 	return r;
 }
 
@@ -264,8 +285,7 @@ int sio_sockets_join(sio_nsp_t *nsp, const sio_target_t *to, const char *room)
 	return r;
 }
 
-int sio_sockets_leave(sio_nsp_t *nsp, const sio_target_t *to,
-		      const char *room)
+int sio_sockets_leave(sio_nsp_t *nsp, const sio_target_t *to, const char *room)
 {
 	socket_vec_t v;
 	int r = collect(nsp, to, &v);

@@ -19,8 +19,8 @@ static int is_reserved(const char *lit, size_t len)
 	long n = sio__json_string_decode(lit, lit + len, name, sizeof(name));
 	if (n < 0)
 		return 0; /* longer than every reserved name */
-	for (size_t i = 0; i < sizeof(reserved_events) / sizeof(*reserved_events);
-	     i++)
+	for (size_t i = 0;
+	     i < sizeof(reserved_events) / sizeof(*reserved_events); i++)
 		if (strcmp(name, reserved_events[i]) == 0)
 			return 1;
 	return 0;
@@ -56,18 +56,14 @@ static int valid_payload(sio_packet_t *p)
 {
 	char first = p->data ? p->data[0] : 0;
 	switch (p->type) {
-	case SIO_PACKET_CONNECT:
-		return !p->data || first == '{';
-	case SIO_PACKET_DISCONNECT:
-		return !p->data;
+	case SIO_PACKET_CONNECT: return !p->data || first == '{';
+	case SIO_PACKET_DISCONNECT: return !p->data;
 	case SIO_PACKET_EVENT:
 	case SIO_PACKET_BINARY_EVENT:
 		return first == '[' && split_event(p) == 0;
 	case SIO_PACKET_ACK:
-	case SIO_PACKET_BINARY_ACK:
-		return first == '[' && p->id >= 0;
-	default:
-		return 0;
+	case SIO_PACKET_BINARY_ACK: return first == '[' && p->id >= 0;
+	default: return 0;
 	}
 }
 

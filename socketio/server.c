@@ -85,7 +85,8 @@ static void on_connect(sio_client_t *c, const sio_packet_t *p)
 	if (!nsp) {
 		sio_encoded_t enc;
 		if (sio__encode_raw(&enc, SIO_PACKET_CONNECT_ERROR, name,
-				    "{\"message\":\"Invalid namespace\"}") == 0) {
+				    "{\"message\":\"Invalid namespace\"}") ==
+		    0) {
 			sio__client_send(c, &enc, 0);
 			sio__encoded_release(&enc);
 		}
@@ -126,17 +127,16 @@ static void dispatch(sio_client_t *c, const sio_packet_t *p,
 		else
 			client_fail(c);
 		break;
-	default:
-		client_fail(c);
+	default: client_fail(c);
 	}
 }
 
 static void on_text(sio_client_t *c, const uint8_t *data, size_t len)
 {
 	sio_packet_t p;
-	if (c->pending || sio__packet_decode((const char *)data, len,
-					     c->srv->opts.max_attachments,
-					     &p) < 0) {
+	if (c->pending ||
+	    sio__packet_decode((const char *)data, len,
+			       c->srv->opts.max_attachments, &p) < 0) {
 		client_fail(c);
 		return;
 	}
@@ -288,10 +288,10 @@ sio_server_t *sio_server_new(struct event_base *base, const sio_options_t *opts)
 	srv->tv_connect_timeout = event_base_init_common_timeout(base, &tv);
 	srv->reap_ev = event_new(base, -1, 0, reap_cb, srv);
 	eio_callbacks_t cbs = {
-		.open = on_open,
-		.message = on_message,
-		.close = on_close,
-		.request = on_request,
+	    .open = on_open,
+	    .message = on_message,
+	    .close = on_close,
+	    .request = on_request,
 	};
 	srv->eio = eio_server_new(base, &srv->opts.eio, &cbs, srv);
 	srv->opts.eio.path = NULL; /* the caller's string; eio has a copy */

@@ -119,7 +119,8 @@ typedef void (*sio_broadcast_ack_fn)(void *ud, int err, size_t n,
 /* --- Server --------------------------------------------------------- */
 
 /* `opts` may be NULL for the defaults; it is copied. */
-sio_server_t *sio_server_new(struct event_base *base, const sio_options_t *opts);
+sio_server_t *sio_server_new(struct event_base *base,
+			     const sio_options_t *opts);
 int sio_server_listen(sio_server_t *srv, const char *host, uint16_t port);
 /* The Engine.IO server underneath (ports, session count). */
 eio_server_t *sio_server_engine(const sio_server_t *srv);
@@ -174,15 +175,14 @@ typedef struct sio_target {
 int sio_emit(sio_nsp_t *nsp, const sio_target_t *to, const char *event,
 	     const sio_args_t *args);
 /* The same, gathering one ack per recipient within `timeout_ms`. */
-int sio_emit_with_ack(sio_nsp_t *nsp, const sio_target_t *to,
-		      const char *event, const sio_args_t *args,
-		      unsigned timeout_ms, sio_broadcast_ack_fn cb, void *ud);
+int sio_emit_with_ack(sio_nsp_t *nsp, const sio_target_t *to, const char *event,
+		      const sio_args_t *args, unsigned timeout_ms,
+		      sio_broadcast_ack_fn cb, void *ud);
 
 /* Matching sockets join or leave `room`, or are disconnected (close:
  * also close their connection). */
 int sio_sockets_join(sio_nsp_t *nsp, const sio_target_t *to, const char *room);
-int sio_sockets_leave(sio_nsp_t *nsp, const sio_target_t *to,
-		      const char *room);
+int sio_sockets_leave(sio_nsp_t *nsp, const sio_target_t *to, const char *room);
 void sio_disconnect_sockets(sio_nsp_t *nsp, const sio_target_t *to, int close);
 /* Calls fn for each matching local socket; returns how many. The set
  * must not change during the calls (collect first to act on them). */
@@ -210,6 +210,10 @@ uint64_t sio_socket_issued(const sio_socket_t *s);
 
 void sio_socket_set_data(sio_socket_t *s, void *data);
 void *sio_socket_data(const sio_socket_t *s);
+/* The socket's state as JSON text (Node's socket.data): what recovery
+ * restores on reconnection. NULL when none. Returns 0 or -ENOMEM. */
+int sio_socket_set_state(sio_socket_t *s, const char *json);
+const char *sio_socket_state(const sio_socket_t *s);
 
 int sio_socket_emit(sio_socket_t *s, const char *event, const sio_args_t *args);
 int sio_socket_emit_with_ack(sio_socket_t *s, const char *event,

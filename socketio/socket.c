@@ -5,6 +5,7 @@
 #include "json.h"
 
 #include <errno.h>
+#include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,7 +51,62 @@ void sio__socket_free(sio_socket_t *s)
 {
 	free(s->rooms);
 	free(s->auth);
+	free(s->state);
 	free(s);
+}
+
+/* The session that the auth payload's pid and offset recover, if any. */
+static sio_session_t *find_session(sio_nsp_t *nsp, const char *auth,
+				   char pid[21])
+{
+	if (!nsp->recovery || !strstr(auth, "\"pid\""))
+		return NULL;
+	json_tokener *tok = json_tokener_new_ex(SIO_JSON_MAX_DEPTH);
+	json_object *o =
+	    tok ? json_tokener_parse_ex(tok, auth, (int)strlen(auth)) : NULL;
+	json_object *jp, *jo;
+	sio_session_t *ss = NULL;
+	if (json_object_object_get_ex(o, "pid", &jp) &&
+	    json_object_object_get_ex(o, "offset", &jo) &&
+	    json_object_is_type(jp, json_type_string) &&
+	    json_object_is_type(jo, json_type_string) &&
+	    json_object_get_string_len(jp) == 20) {
+		snprintf(pid, 21, "%s", json_object_get_string(jp));
+		ss = sio__recovery_restore(nsp->recovery, pid,
+					   json_object_get_string(jo));
+		if (ss && hmap_get(&nsp->sockets, sio__session_sid(ss))) {
+			sio__session_free(ss); /* that id is connected */
+			ss = NULL;
+		}
+	}
+	json_object_put(o);
+	if (tok)
+		json_tokener_free(tok);
+	return ss;
+}
+
+static void send_missed(void *ud, const sio_encoded_t *enc)
+{
+	sio_socket_t *s = ud;
+	sio__client_send(s->client, enc, 0);
+}
+
+/* Gives `s` the id, rooms and state of the session, and the packets it
+ * missed. Returns 0 or -ENOMEM. */
+static int restore(sio_socket_t *s, sio_session_t *ss)
+{
+	sio_adapter_t *a = s->nsp->adapter;
+	const char *const *rooms;
+	size_t n = sio__session_rooms(ss, &rooms);
+	for (size_t i = 0; i < n; i++)
+		if (a->ops->join(a, s, rooms[i]) < 0)
+			return -ENOMEM;
+	const char *state = sio__session_state(ss);
+	if (state && sio_socket_set_state(s, state) < 0)
+		return -ENOMEM;
+	sio__recovery_missed(s->nsp->recovery, ss, send_missed, s);
+	s->recovered = 1;
+	return 0;
 }
 
 void sio__socket_connect(sio_client_t *c, sio_nsp_t *nsp, const char *auth,
@@ -64,13 +120,21 @@ void sio__socket_connect(sio_client_t *c, sio_nsp_t *nsp, const char *auth,
 	}
 	memcpy(s->auth, auth, auth_len);
 	s->auth[auth_len] = '\0';
-	do
-		sio__random_id(s->id);
-	while (hmap_get(&nsp->sockets, s->id));
 	s->nsp = nsp;
 	s->client = c;
 	s->issued = epoch_ms();
-	for (sio_handler_t *h = nsp->h->middleware; h; h = h->next) {
+	sio_session_t *ss = find_session(nsp, s->auth, s->pid);
+	if (ss) {
+		memcpy(s->id, sio__session_sid(ss), sizeof(s->id));
+	} else {
+		do
+			sio__random_id(s->id);
+		while (hmap_get(&nsp->sockets, s->id));
+		sio__random_id(s->pid);
+	}
+	/* a recovered socket skips the middlewares, as Node's default */
+	for (sio_handler_t *h = ss ? NULL : nsp->h->middleware; h;
+	     h = h->next) {
 		sio_error_t err = {NULL, NULL};
 		if (((sio_middleware_fn)h->fn)(h->ud, s, &err) != 0) {
 			refuse(c, nsp->name, &err);
@@ -78,20 +142,28 @@ void sio__socket_connect(sio_client_t *c, sio_nsp_t *nsp, const char *auth,
 			return;
 		}
 	}
+	sio_adapter_t *a = nsp->adapter;
 	if (hmap_put(&nsp->sockets, s->id, s) < 0 ||
-	    nsp->adapter->ops->join(nsp->adapter, s, s->id) < 0) {
+	    a->ops->join(a, s, s->id) < 0 || (ss && restore(s, ss) < 0)) {
+		a->ops->leave_all(a, s);
 		hmap_del(&nsp->sockets, s->id);
 		sio__socket_free(s);
+		sio__session_free(ss);
 		eio_session_close(c->eio);
 		return;
 	}
+	sio__session_free(ss);
 	s->next_in_client = c->sockets;
 	c->sockets = s;
 	s->connected = 1;
 	if (c->connect_timer)
 		evtimer_del(c->connect_timer);
-	char json[48];
-	snprintf(json, sizeof(json), "{\"sid\":\"%s\"}", s->id);
+	char json[80];
+	if (nsp->recovery)
+		snprintf(json, sizeof(json), "{\"sid\":\"%s\",\"pid\":\"%s\"}",
+			 s->id, s->pid);
+	else
+		snprintf(json, sizeof(json), "{\"sid\":\"%s\"}", s->id);
 	send_raw(c, SIO_PACKET_CONNECT, nsp->name, json);
 	for (sio_handler_t *h = nsp->h->connection; h && s->connected;
 	     h = h->next)
@@ -189,6 +261,11 @@ int sio_socket_emit(sio_socket_t *s, const char *event, const sio_args_t *args)
 {
 	if (!s->connected)
 		return -EPIPE;
+	if (s->nsp->recovery) { /* as Node: through the adapter, kept */
+		const char *self[] = {s->id};
+		sio_target_t to = {self, 1, NULL, 0, 0};
+		return sio__nsp_broadcast(s->nsp, &to, NULL, event, args);
+	}
 	sio_encoded_t enc;
 	int r = sio__encode(&enc, SIO_PACKET_EVENT, s->nsp->name, -1, event,
 			    args, NULL);
@@ -202,14 +279,7 @@ int sio_socket_emit(sio_socket_t *s, const char *event, const sio_args_t *args)
 int sio_socket_broadcast(sio_socket_t *s, const sio_target_t *to,
 			 const char *event, const sio_args_t *args)
 {
-	sio_encoded_t enc;
-	int r = sio__encode(&enc, SIO_PACKET_EVENT, s->nsp->name, -1, event,
-			    args, NULL);
-	if (r < 0)
-		return r;
-	s->nsp->adapter->ops->broadcast(s->nsp->adapter, to, s, &enc);
-	sio__encoded_release(&enc);
-	return 0;
+	return sio__nsp_broadcast(s->nsp, to, s, event, args);
 }
 
 /* Disconnecting ---------------------------------------------------------- */
@@ -227,6 +297,8 @@ void sio__socket_close(sio_socket_t *s, const char *reason, int notify)
 	sio_nsp_t *nsp = s->nsp;
 	sio_client_t *c = s->client;
 	fire(nsp->h->disconnecting, s, reason);
+	if (nsp->recovery && sio__recovery_reason_ok(reason))
+		sio__recovery_persist(nsp->recovery, s);
 	s->connected = 0;
 	nsp->adapter->ops->leave_all(nsp->adapter, s);
 	hmap_del(&nsp->sockets, s->id);
@@ -301,6 +373,21 @@ const char *sio_socket_auth(const sio_socket_t *s)
 uint64_t sio_socket_issued(const sio_socket_t *s)
 {
 	return s->issued;
+}
+
+int sio_socket_set_state(sio_socket_t *s, const char *json)
+{
+	char *copy = json ? strdup(json) : NULL;
+	if (json && !copy)
+		return -ENOMEM;
+	free(s->state);
+	s->state = copy;
+	return 0;
+}
+
+const char *sio_socket_state(const sio_socket_t *s)
+{
+	return s->state;
 }
 
 void sio_socket_set_data(sio_socket_t *s, void *data)
