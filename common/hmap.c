@@ -72,10 +72,11 @@ static int grow(hmap_t *m)
 
 int hmap_put(hmap_t *m, const char *key, void *value)
 {
-	/* keep the load factor at or under 3/4 */
-	if ((m->count + 1) * 4 > m->cap * 3 && grow(m) < 0)
-		return -ENOMEM;
 	uint32_t h = hash_str(key);
+	/* keep the load factor at or under 3/4 when a key is added */
+	if ((m->count + 1) * 4 > m->cap * 3 &&
+	    (m->cap == 0 || !m->slots[find_slot(m, key, h)].key) && grow(m) < 0)
+		return -ENOMEM;
 	size_t i = find_slot(m, key, h);
 	if (!m->slots[i].key)
 		m->count++;

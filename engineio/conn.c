@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <event2/event.h>
 #include <netinet/in.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -147,17 +148,28 @@ static int on_message_begin(llhttp_t *p)
 {
 	eio_conn_t *c = p->data;
 	evtimer_add(c->timer, c->srv->tv_http_timeout);
+	c->in_head = 1;
+	c->head_prev = 0;
+	c->head_off = SIZE_MAX;
 	eio__request_free(c->req);
 	c->req = eio__request_new(c->address);
 	return c->req ? 0 : fail(c, 500);
+}
+
+/* The request head's size on the wire so far, up to `end` in the chunk
+ * being parsed (whitespace that llhttp skips counts too). */
+static size_t head_size(eio_conn_t *c, const char *end)
+{
+	return c->head_prev + (size_t)(end - c->chunk) - c->head_off;
 }
 
 static int append_head(llhttp_t *p, eio_req_part_t part, const char *at,
 		       size_t len)
 {
 	eio_conn_t *c = p->data;
-	if (eio__request_head_size(c->req) + len >
-	    c->srv->opts.max_header_bytes)
+	if (c->head_off == SIZE_MAX)
+		c->head_off = (size_t)(at - c->chunk);
+	if (head_size(c, at + len) > c->srv->opts.max_header_bytes)
 		return fail(c, 431);
 	return eio__request_append(c->req, part, at, len) < 0 ? fail(c, 500)
 							      : 0;
@@ -187,6 +199,7 @@ static int on_part_complete(llhttp_t *p)
 static int on_headers_complete(llhttp_t *p)
 {
 	eio_conn_t *c = p->data;
+	c->in_head = 0;
 	if (eio__request_finish_head(c->req) < 0)
 		return fail(c, 500);
 	c->req->method = llhttp_method_name(llhttp_get_method(p));
@@ -238,10 +251,19 @@ static void process_input(eio_conn_t *c)
 		struct evbuffer_iovec v;
 		if (evbuffer_peek(in, -1, NULL, &v, 1) < 1)
 			break;
+		c->chunk = v.iov_base;
 		llhttp_errno_t err =
 		    llhttp_execute(c->parser, v.iov_base, v.iov_len);
 		if (err == HPE_OK) {
 			evbuffer_drain(in, v.iov_len);
+			if (c->in_head && c->head_off != SIZE_MAX) {
+				c->head_prev += v.iov_len;
+				if (c->head_prev - c->head_off >
+				    c->srv->opts.max_header_bytes) {
+					c->http_error = 431;
+					parse_error(c);
+				}
+			}
 		} else if (err == HPE_PAUSED || err == HPE_PAUSED_UPGRADE) {
 			const char *pos = llhttp_get_error_pos(c->parser);
 			evbuffer_drain(in, (size_t)(pos - (char *)v.iov_base));
@@ -325,7 +347,7 @@ static void timer_cb(evutil_socket_t fd, short what, void *arg)
 	if (c->state != EIO_CONN_READING)
 		return;
 	/* a request begun but not finished in time gets 408; idle: close */
-	if (c->parser->finish == HTTP_FINISH_SAFE)
+	if (!c->req)
 		eio__conn_close(c);
 	else {
 		c->keep_alive = 0;

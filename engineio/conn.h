@@ -32,7 +32,12 @@ typedef struct eio_conn {
 	unsigned in_input : 1;	 /* inside the HTTP input loop */
 	unsigned in_recv : 1;	 /* inside wslay_event_recv() */
 	unsigned ws_closing : 1; /* our close frame is queued */
+	unsigned in_head : 1;	 /* between a request's start and its headers */
 	int http_error;		 /* status for a failed parse (413, 431) */
+	/* the request head's size on the wire: the chunk being parsed, the
+	 * head's bytes in earlier chunks, its offset in its first chunk */
+	const char *chunk;
+	size_t head_prev, head_off;
 	/* HTTP state: freed once the connection is upgraded */
 	llhttp_t *parser;
 	eio_request_t *req; /* being parsed or awaiting its answer */

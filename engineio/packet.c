@@ -34,9 +34,12 @@ static int decode_base64(eio_payload_iter_t *it, const uint8_t *b64, size_t len,
 		return -ENOMEM;
 	size_t n = 0;
 	const char *end = NULL;
+	/* padded or not, as Node's Buffer.from(s, "base64") accepts */
+	while (len > 0 && b64[len - 1] == '=')
+		len--;
 	if (sodium_base642bin(it->scratch, len / 4 * 3 + 3, (const char *)b64,
 			      len, NULL, &n, &end,
-			      sodium_base64_VARIANT_ORIGINAL) != 0 ||
+			      sodium_base64_VARIANT_ORIGINAL_NO_PADDING) != 0 ||
 	    end != (const char *)b64 + len)
 		return -EINVAL;
 	out->type = EIO_PACKET_MESSAGE;

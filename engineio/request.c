@@ -156,10 +156,11 @@ static int put_decoded(eio_request_t *req, size_t s, size_t len)
 		if (c == '+')
 			c = ' ';
 		else if (c == '%' && i + 2 < len &&
-			 hexval(req->strs[s + i + 1]) >= 0 &&
-			 hexval(req->strs[s + i + 2]) >= 0) {
-			c = (char)(hexval(req->strs[s + i + 1]) * 16 +
-				   hexval(req->strs[s + i + 2]));
+			 hexval((unsigned char)req->strs[s + i + 1]) >= 0 &&
+			 hexval((unsigned char)req->strs[s + i + 2]) >= 0) {
+			c = (char)(hexval((unsigned char)req->strs[s + i + 1]) *
+				       16 +
+				   hexval((unsigned char)req->strs[s + i + 2]));
 			i += 2;
 		}
 		if (put_bytes(req, &c, 1) < 0)

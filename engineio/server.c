@@ -92,9 +92,8 @@ eio_server_t *eio_server_new(struct event_base *base, const eio_options_t *opts,
 	if (!srv->path || (opts && opts->cors_origin && !srv->cors_origin) ||
 	    !srv->reap_ev || !srv->tv_ping_interval || !srv->tv_ping_timeout ||
 	    !srv->tv_http_timeout || !srv->tv_upgrade_timeout ||
-	    !srv->tv_linger || !srv->tv_keepalive_timeout ||
-	    !srv->msg_ping || !srv->msg_noop || !srv->msg_close ||
-	    !srv->msg_pong_probe) {
+	    !srv->tv_linger || !srv->tv_keepalive_timeout || !srv->msg_ping ||
+	    !srv->msg_noop || !srv->msg_close || !srv->msg_pong_probe) {
 		eio_server_free(srv);
 		return NULL;
 	}
