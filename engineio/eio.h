@@ -205,6 +205,9 @@ int eio_request_header_at(const eio_request_t *req, size_t i, const char **name,
 			  const char **value);
 /* The percent-decoded value of query parameter `name`, or NULL. */
 const char *eio_request_query(const eio_request_t *req, const char *name);
+/* Iterates the decoded query parameters as eio_request_header_at(). */
+int eio_request_query_at(const eio_request_t *req, size_t i, const char **name,
+			 const char **value);
 /* The query string without '?', not decoded; "" when absent. */
 const char *eio_request_query_string(const eio_request_t *req);
 /* The peer address as text ("127.0.0.1", "::1"). */

@@ -298,6 +298,16 @@ const char *eio_request_query(const eio_request_t *req, const char *name)
 	return NULL;
 }
 
+int eio_request_query_at(const eio_request_t *req, size_t i, const char **name,
+			 const char **value)
+{
+	if (i >= req->nqs)
+		return -ENOENT;
+	*name = req->strs + req->qs[2 * i];
+	*value = req->strs + req->qs[2 * i + 1];
+	return 0;
+}
+
 const uint8_t *eio_request_body(const eio_request_t *req, size_t *len)
 {
 	*len = req->body_len;

@@ -208,6 +208,11 @@ const eio_request_t *sio_socket_request(const sio_socket_t *s);
 const char *sio_socket_auth(const sio_socket_t *s);
 uint64_t sio_socket_issued(const sio_socket_t *s);
 
+/* Node's socket.handshake as JSON: {"headers","time","address","xdomain",
+ * "secure","issued","url","query","auth"}. A new string for free(), or
+ * NULL when out of memory. */
+char *sio_socket_handshake_json(const sio_socket_t *s);
+
 void sio_socket_set_data(sio_socket_t *s, void *data);
 void *sio_socket_data(const sio_socket_t *s);
 /* The socket's state as JSON text (Node's socket.data): what recovery

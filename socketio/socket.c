@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
+#include <time.h>
 
 static uint64_t epoch_ms(void)
 {
@@ -373,6 +374,58 @@ const char *sio_socket_auth(const sio_socket_t *s)
 uint64_t sio_socket_issued(const sio_socket_t *s)
 {
 	return s->issued;
+}
+
+char *sio_socket_handshake_json(const sio_socket_t *s)
+{
+	const eio_request_t *req = sio_socket_request(s);
+	json_object *o = json_object_new_object();
+	json_object *headers = json_object_new_object();
+	json_object *query = json_object_new_object();
+	const char *name, *value;
+	for (size_t i = 0; eio_request_header_at(req, i, &name, &value) == 0;
+	     i++)
+		if (!json_object_object_get_ex(headers, name, NULL))
+			json_object_object_add(headers, name,
+					       json_object_new_string(value));
+	/* the query, decoded, as Node's parsed _query (first of repeats) */
+	for (size_t i = 0; eio_request_query_at(req, i, &name, &value) == 0;
+	     i++)
+		if (!json_object_object_get_ex(query, name, NULL))
+			json_object_object_add(query, name,
+					       json_object_new_string(value));
+	time_t t = (time_t)(s->issued / 1000);
+	struct tm tm;
+	char when[64];
+	strftime(when, sizeof(when),
+		 "%a %b %d %Y %H:%M:%S GMT+0000 (Coordinated Universal Time)",
+		 gmtime_r(&t, &tm));
+	json_tokener *tok = json_tokener_new_ex(SIO_JSON_MAX_DEPTH);
+	json_object *auth =
+	    tok ? json_tokener_parse_ex(tok, s->auth, (int)strlen(s->auth))
+		: NULL;
+	if (tok)
+		json_tokener_free(tok);
+	json_object_object_add(o, "headers", headers);
+	json_object_object_add(o, "time", json_object_new_string(when));
+	json_object_object_add(
+	    o, "address", json_object_new_string(eio_request_address(req)));
+	json_object_object_add(
+	    o, "xdomain",
+	    json_object_new_boolean(eio_request_header(req, "origin") != NULL));
+	json_object_object_add(o, "secure", json_object_new_boolean(0));
+	json_object_object_add(o, "issued",
+			       json_object_new_int64((int64_t)s->issued));
+	json_object_object_add(o, "url",
+			       json_object_new_string(eio_request_url(req)));
+	json_object_object_add(o, "query", query);
+	json_object_object_add(o, "auth",
+			       auth ? auth : json_object_new_object());
+	const char *text = json_object_to_json_string_ext(
+	    o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	char *out = text ? strdup(text) : NULL;
+	json_object_put(o);
+	return out;
 }
 
 int sio_socket_set_state(sio_socket_t *s, const char *json)
