@@ -91,12 +91,15 @@ void eio__session_poll_get(eio_session_t *s, eio_conn_t *c)
 	}
 	s->get = c;
 	c->session = s;
-	if (s->qlen > 0)
+	if (s->qlen > 0) {
 		eio__polling_flush(s);
-	else if (s->upgrading) /* let the client finish its upgrade */
-		eio__polling_answer(s, c, &srv->msg_noop, 1);
-	if (s->state == EIO_SESSION_CLOSING && !s->get)
+	} else if (s->state == EIO_SESSION_CLOSING) {
+		/* eio_session_close(): the queue is out, now the close */
+		eio__polling_answer(s, c, &srv->msg_close, 1);
 		eio__session_terminate(s, EIO_CLOSE_FORCED);
+	} else if (s->upgrading) { /* let the client finish its upgrade */
+		eio__polling_answer(s, c, &srv->msg_noop, 1);
+	}
 }
 
 static void answer_ok(eio_session_t *s, eio_conn_t *c)

@@ -370,15 +370,17 @@ void eio_session_close(eio_session_t *s)
 		eio__session_terminate(s, EIO_CLOSE_FORCED);
 		return;
 	}
-	/* polling: the close packet follows the queue, now or on the next
-	 * poll */
-	int polled = s->get != NULL;
+	/* polling, as Node: what is queued goes first, and the close packet
+	 * in a later response (clients handle the packets of one response
+	 * after its close packet otherwise) */
 	s->state = EIO_SESSION_CLOSING;
 	s->awaiting_pong = 0;
-	if (queue_msg(s, s->srv->msg_close) < 0 || polled) {
+	if (s->get && s->qlen == 0) {
+		eio__polling_answer(s, s->get, &s->srv->msg_close, 1);
 		eio__session_terminate(s, EIO_CLOSE_FORCED);
 		return;
 	}
+	eio__polling_flush(s);
 	unsigned ms =
 	    s->srv->opts.ping_interval_ms + s->srv->opts.ping_timeout_ms;
 	struct timeval tv = {.tv_sec = ms / 1000, .tv_usec = ms % 1000 * 1000};

@@ -9,10 +9,26 @@
  *     "broadcast" (room, payload) -> "broadcast" with the payload to
  *     everyone in the room, sender included.
  *   namespace "/custom": on connection emits "auth".
+ * For the interop harness, the same additions as its Node.js twin
+ * (interop/servers/sio-node-server.mjs, A1-A10):
+ *   "/": "leave" (room, ack); "broadcast-except" (room, except, payload);
+ *     "volatile" (n): n volatile "volatile" (i) then "volatile-done" (n);
+ *     "server-ack" (...args): "ping-me" (...args) with an ack and a 500 ms
+ *     timeout, then "server-ack-result" (null, ...answer) or ("timeout");
+ *     "disconnect-me" (close).
+ *   every socket of "/" and "/custom" reports its disconnect to room
+ *     "observers" of "/": "peer-disconnect" {nsp, id, reason}.
+ *   "/custom": "message" -> "message-back".
+ *   "/refuse": a middleware refuses: {"message":"not allowed",
+ *     "data":{"code":42}}.
+ *   dynamic namespaces ^/dyn-[0-9]+$: on connection "nsp" (name);
+ *     "message" -> "message-back".
+ *   --recovery-window MS: connection-state recovery.
  * Prints "listening 127.0.0.1:PORT" once ready; SIGTERM or SIGINT stops it
  * with exit status 0. */
 #include "sio.h"
 
+#include <errno.h>
 #include <event2/event.h>
 #include <json-c/json.h>
 #include <signal.h>
@@ -112,6 +128,191 @@ static void on_broadcast(void *ud, sio_socket_t *s, const char *event,
 	json_object_put(tree);
 }
 
+/* "[" + first + "," + the elements of args + "]": a new string. */
+static char *prepend(const char *first, const sio_args_t *args)
+{
+	size_t len = args && args->json
+			 ? (args->len ? args->len : strlen(args->json))
+			 : 0;
+	const char *inner = len ? strchr(args->json, '[') + 1 : "]";
+	size_t ilen = len ? (size_t)(args->json + len - inner) : 1;
+	size_t flen = strlen(first);
+	char *out = malloc(flen + ilen + 3);
+	if (!out)
+		return NULL;
+	out[0] = '[';
+	memcpy(out + 1, first, flen);
+	size_t n = 1 + flen;
+	/* inner ends with "]"; a comma unless it is empty */
+	const char *p = inner;
+	while (*p == ' ' || *p == '\n' || *p == '\t' || *p == '\r')
+		p++;
+	if (*p != ']')
+		out[n++] = ',';
+	memcpy(out + n, inner, ilen);
+	out[n + ilen] = '\0';
+	return out;
+}
+
+static json_object *first_arg(const sio_args_t *args, json_object **tree)
+{
+	*tree = sio_args_parse(args);
+	return *tree ? json_object_array_get_idx(*tree, 0) : NULL;
+}
+
+static void on_leave(void *ud, sio_socket_t *s, const char *event,
+		     const sio_args_t *args, sio_ack_t ack)
+{
+	(void)ud;
+	(void)event;
+	char room[256];
+	json_object *tree;
+	if (first_string(args, room, sizeof(room), &tree)) {
+		sio_socket_leave(s, room);
+		sio_args_t ok = {"[\"ok\"]", 0, NULL, 0};
+		sio_ack_send(&ack, &ok);
+	}
+	json_object_put(tree);
+}
+
+static void on_broadcast_except(void *ud, sio_socket_t *s, const char *event,
+				const sio_args_t *args, sio_ack_t ack)
+{
+	(void)ud;
+	(void)event;
+	(void)ack;
+	json_object *tree = sio_args_parse(args);
+	json_object *room = json_object_array_get_idx(tree, 0);
+	json_object *except = json_object_array_get_idx(tree, 1);
+	json_object *payload = json_object_array_get_idx(tree, 2);
+	if (json_object_is_type(room, json_type_string) &&
+	    json_object_is_type(except, json_type_string)) {
+		json_object *out = json_object_new_array();
+		json_object_array_add(out, json_object_get(payload));
+		const char *rooms[] = {json_object_get_string(room)};
+		const char *excepts[] = {json_object_get_string(except)};
+		sio_target_t to = {rooms, 1, excepts, 1, 0};
+		sio_args_t a = {json_object_to_json_string_ext(
+				    out, JSON_C_TO_STRING_PLAIN |
+					     JSON_C_TO_STRING_NOSLASHESCAPE),
+				0, args->bins, args->nbins};
+		sio_emit(sio_socket_nsp(s), &to, "broadcast", &a);
+		json_object_put(out);
+	}
+	json_object_put(tree);
+}
+
+static void on_volatile(void *ud, sio_socket_t *s, const char *event,
+			const sio_args_t *args, sio_ack_t ack)
+{
+	(void)ud;
+	(void)event;
+	(void)ack;
+	json_object *tree;
+	json_object *jn = first_arg(args, &tree);
+	if (json_object_is_type(jn, json_type_int) &&
+	    json_object_get_int64(jn) >= 0) {
+		int64_t n = json_object_get_int64(jn);
+		if (n > 1000)
+			n = 1000;
+		const char *self[] = {sio_socket_id(s)};
+		sio_target_t to = {self, 1, NULL, 0, SIO_VOLATILE};
+		char json[32];
+		for (int64_t i = 0; i < n; i++) {
+			snprintf(json, sizeof(json), "[%lld]", (long long)i);
+			sio_args_t a = {json, 0, NULL, 0};
+			sio_emit(sio_socket_nsp(s), &to, "volatile", &a);
+		}
+		snprintf(json, sizeof(json), "[%lld]", (long long)n);
+		sio_args_t done = {json, 0, NULL, 0};
+		sio_socket_emit(s, "volatile-done", &done);
+	}
+	json_object_put(tree);
+}
+
+static void ping_me_answered(void *ud, sio_socket_t *s, int err,
+			     const sio_args_t *args)
+{
+	(void)ud;
+	if (err == -ECONNRESET)
+		return;
+	if (err) {
+		sio_args_t t = {"[\"timeout\"]", 0, NULL, 0};
+		sio_socket_emit(s, "server-ack-result", &t);
+		return;
+	}
+	char *json = prepend("null", args);
+	if (json) {
+		sio_args_t a = {json, 0, args->bins, args->nbins};
+		sio_socket_emit(s, "server-ack-result", &a);
+		free(json);
+	}
+}
+
+static void on_server_ack(void *ud, sio_socket_t *s, const char *event,
+			  const sio_args_t *args, sio_ack_t ack)
+{
+	(void)ud;
+	(void)event;
+	(void)ack;
+	sio_socket_emit_with_ack(s, "ping-me", args, 500, ping_me_answered,
+				 NULL);
+}
+
+static void on_disconnect_me(void *ud, sio_socket_t *s, const char *event,
+			     const sio_args_t *args, sio_ack_t ack)
+{
+	(void)ud;
+	(void)event;
+	(void)ack;
+	json_object *tree;
+	json_object *close = first_arg(args, &tree);
+	int all = json_object_is_type(close, json_type_boolean) &&
+		  json_object_get_boolean(close);
+	json_object_put(tree);
+	sio_socket_disconnect(s, all);
+}
+
+static void report_disconnect(void *ud, sio_socket_t *s, const char *reason)
+{
+	sio_nsp_t *root = ud;
+	json_object *o = json_object_new_object();
+	json_object_object_add(
+	    o, "nsp", json_object_new_string(sio_nsp_name(sio_socket_nsp(s))));
+	json_object_object_add(o, "id",
+			       json_object_new_string(sio_socket_id(s)));
+	json_object_object_add(o, "reason", json_object_new_string(reason));
+	json_object *arr = json_object_new_array();
+	json_object_array_add(arr, o);
+	const char *rooms[] = {"observers"};
+	sio_target_t to = {rooms, 1, NULL, 0, 0};
+	sio_args_t a = {
+	    json_object_to_json_string_ext(
+		arr, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE),
+	    0, NULL, 0};
+	sio_emit(root, &to, "peer-disconnect", &a);
+	json_object_put(arr);
+}
+
+static int refuse_all(void *ud, sio_socket_t *s, sio_error_t *err)
+{
+	(void)ud;
+	(void)s;
+	err->message = "not allowed";
+	err->data_json = "{\"code\":42}";
+	return -1;
+}
+
+static void emit_nsp(void *ud, sio_socket_t *s)
+{
+	(void)ud;
+	char json[300];
+	snprintf(json, sizeof(json), "[\"%s\"]",
+		 sio_nsp_name(sio_socket_nsp(s)));
+	sio_args_t a = {json, 0, NULL, 0};
+	sio_socket_emit(s, "nsp", &a);
+}
+
 static void on_signal(evutil_socket_t sig, short what, void *arg)
 {
 	(void)sig;
@@ -133,16 +334,18 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: sio-conformance-server [--port N] [--ping-interval MS]"
-		" [--ping-timeout MS]\n"
+		" [--ping-timeout MS] [--recovery-window MS]\n"
 		"  --port N            TCP port on 127.0.0.1 (default 3000, 0: "
 		"any)\n"
 		"  --ping-interval MS  Engine.IO ping interval (default 300)\n"
-		"  --ping-timeout MS   Engine.IO ping timeout (default 200)\n");
+		"  --ping-timeout MS   Engine.IO ping timeout (default 200)\n"
+		"  --recovery-window MS  connection-state recovery (default 0: "
+		"off)\n");
 }
 
 int main(int argc, char **argv)
 {
-	long port = 3000, interval = 300, timeout = 200;
+	long port = 3000, interval = 300, timeout = 200, recovery = 0;
 	for (int i = 1; i < argc; i++) {
 		long *dst = NULL, max = 86400000;
 		if (strcmp(argv[i], "--help") == 0) {
@@ -155,6 +358,8 @@ int main(int argc, char **argv)
 			dst = &interval;
 		} else if (strcmp(argv[i], "--ping-timeout") == 0) {
 			dst = &timeout;
+		} else if (strcmp(argv[i], "--recovery-window") == 0) {
+			dst = &recovery;
 		}
 		if (!dst || i + 1 >= argc || parse_uint(argv[++i], max, dst)) {
 			usage(stderr);
@@ -170,6 +375,7 @@ int main(int argc, char **argv)
 	opts.eio.max_payload = 1000000;
 	opts.eio.cors_origin = "*";
 	opts.connect_timeout_ms = 1000;
+	opts.recovery_window_ms = (unsigned)recovery;
 	sio_server_t *srv = base ? sio_server_new(base, &opts) : NULL;
 	if (!srv) {
 		fprintf(stderr, "sio-conformance-server: out of memory\n");
@@ -177,12 +383,25 @@ int main(int argc, char **argv)
 	}
 	sio_nsp_t *root = sio_of(srv, "/");
 	sio_nsp_t *custom = sio_of(srv, "/custom");
+	sio_nsp_t *refuse = sio_of(srv, "/refuse");
+	sio_nsp_t *dyn = sio_of_pattern(srv, "^/dyn-[0-9]+$");
 	if (!custom || sio_nsp_on_connection(root, emit_auth, NULL) ||
 	    sio_nsp_on(root, "message", on_message, NULL) ||
 	    sio_nsp_on(root, "message-with-ack", on_message_with_ack, NULL) ||
 	    sio_nsp_on(root, "join", on_join, NULL) ||
 	    sio_nsp_on(root, "broadcast", on_broadcast, NULL) ||
-	    sio_nsp_on_connection(custom, emit_auth, NULL)) {
+	    sio_nsp_on_connection(custom, emit_auth, NULL) ||
+	    sio_nsp_on(root, "leave", on_leave, NULL) ||
+	    sio_nsp_on(root, "broadcast-except", on_broadcast_except, NULL) ||
+	    sio_nsp_on(root, "volatile", on_volatile, NULL) ||
+	    sio_nsp_on(root, "server-ack", on_server_ack, NULL) ||
+	    sio_nsp_on(root, "disconnect-me", on_disconnect_me, NULL) ||
+	    sio_nsp_on_disconnect(root, report_disconnect, root) ||
+	    sio_nsp_on_disconnect(custom, report_disconnect, root) ||
+	    sio_nsp_on(custom, "message", on_message, NULL) || !refuse ||
+	    sio_nsp_use(refuse, refuse_all, NULL) || !dyn ||
+	    sio_nsp_on_connection(dyn, emit_nsp, NULL) ||
+	    sio_nsp_on(dyn, "message", on_message, NULL)) {
 		fprintf(stderr, "sio-conformance-server: out of memory\n");
 		return 1;
 	}

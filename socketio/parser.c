@@ -3,6 +3,7 @@
 #include "json.h"
 
 #include <errno.h>
+#include <json-c/json.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -50,6 +51,52 @@ static int split_event(sio_packet_t *p)
 	p->rest = r;
 	p->rest_len = (size_t)(end - r);
 	return 0;
+}
+
+/* Every {"_placeholder":true,...} names an attachment by its index, as
+ * socket.io-parser's reconstructPacket requires ("illegal attachments"). */
+static int placeholders_ok(json_object *o, unsigned attachments)
+{
+	if (json_object_is_type(o, json_type_array)) {
+		size_t n = json_object_array_length(o);
+		for (size_t i = 0; i < n; i++)
+			if (!placeholders_ok(json_object_array_get_idx(o, i),
+					     attachments))
+				return 0;
+		return 1;
+	}
+	if (!json_object_is_type(o, json_type_object))
+		return 1;
+	json_object *ph, *num;
+	if (json_object_object_get_ex(o, "_placeholder", &ph) &&
+	    json_object_is_type(ph, json_type_boolean) &&
+	    json_object_get_boolean(ph))
+		return json_object_object_get_ex(o, "num", &num) &&
+		       json_object_is_type(num, json_type_int) &&
+		       json_object_get_int64(num) >= 0 &&
+		       json_object_get_int64(num) < (int64_t)attachments;
+	json_object_object_foreach(o, key, value)
+	{
+		(void)key;
+		if (!placeholders_ok(value, attachments))
+			return 0;
+	}
+	return 1;
+}
+
+static int attachments_ok(const sio_packet_t *p)
+{
+	if (p->attachments == 0 || !p->data)
+		return 1;
+	json_tokener *tok = json_tokener_new_ex(SIO_JSON_MAX_DEPTH + 1);
+	if (!tok)
+		return 0;
+	json_object *o = json_tokener_parse_ex(tok, p->data, (int)p->data_len);
+	int ok = json_tokener_get_error(tok) == json_tokener_success &&
+		 placeholders_ok(o, p->attachments);
+	json_object_put(o);
+	json_tokener_free(tok);
+	return ok;
 }
 
 static int valid_payload(sio_packet_t *p)
@@ -114,7 +161,7 @@ int sio__packet_decode(const char *buf, size_t len, unsigned max_attachments,
 		out->data = sio__json_ws(p, end);
 		out->data_len = (size_t)(e - out->data);
 	}
-	return valid_payload(out) ? 0 : -EINVAL;
+	return valid_payload(out) && attachments_ok(out) ? 0 : -EINVAL;
 }
 
 size_t sio__packet_header(char *out, sio_packet_type_t type,

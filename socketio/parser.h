@@ -45,7 +45,8 @@ typedef struct sio_packet {
  * SIO_JSON_MAX_DEPTH; CONNECT data an object or absent; DISCONNECT data
  * absent; EVENT data a non-empty array whose first element is a
  * non-reserved string or a number; ACK data an array, with an id.
- * CONNECT_ERROR packets come only from servers and are refused.
+ * CONNECT_ERROR packets come only from servers and are refused. In a
+ * binary packet, every placeholder must name one of its attachments.
  * Returns 0 with *out pointing into `buf`, or -EINVAL. */
 int sio__packet_decode(const char *buf, size_t len, unsigned max_attachments,
 		       sio_packet_t *out);
