@@ -1,6 +1,6 @@
 // Per-file server lifecycle for node:test.
 import { before, after } from "node:test";
-import { startTarget, TARGET } from "./server.mjs";
+import { startTarget, startSio, TARGET } from "./server.mjs";
 
 export { TARGET };
 
@@ -13,6 +13,23 @@ export function useServer() {
   const srv = { url: null, port: null, handle: null };
   before(async () => {
     srv.handle = await startTarget();
+    srv.url = srv.handle.url;
+    srv.port = srv.handle.port;
+  });
+  after(async () => {
+    if (srv.handle) await srv.handle.stop();
+  });
+  return srv;
+}
+
+/**
+ * useServer() for the Socket.IO server (see startSio for opts). The object
+ * also carries the handle, for tests that restart it.
+ */
+export function useSioServer(opts = {}) {
+  const srv = { url: null, port: null, handle: null };
+  before(async () => {
+    srv.handle = await startSio(opts);
     srv.url = srv.handle.url;
     srv.port = srv.handle.port;
   });

@@ -1,7 +1,9 @@
 // Start and stop the server under test on a free loopback port.
 //
-//   TARGET=c    (default) the C conformance server, EIO_SERVER overrides its path
-//   TARGET=node the reference server on the stock `engine.io` package
+//   TARGET=c    (default) the C conformance servers: EIO_SERVER overrides the
+//               Engine.IO one's path, SIO_SERVER the Socket.IO one's
+//   TARGET=node the reference servers on the stock `engine.io` and `socket.io`
+//               packages (servers/eio-node-server.mjs, servers/sio-node-server.mjs)
 //
 // Both print exactly one line "listening 127.0.0.1:<port>" on stdout once they
 // accept connections. stop() sends SIGTERM and rejects if the process did not
@@ -137,4 +139,51 @@ export function startNode() {
 /** Start the server selected by TARGET. */
 export function startTarget() {
   return TARGET === "node" ? startNode() : startC();
+}
+
+// ---------------------------------------------------------------- Socket.IO
+
+// SIO_SERVER, else the out-of-tree build (build/), else an in-tree build.
+function sioServerPath() {
+  if (process.env.SIO_SERVER) return path.resolve(process.env.SIO_SERVER);
+  const outOfTree = path.join(INTEROP_DIR, "..", "build", "interop", "sio-conformance-server");
+  return existsSync(outOfTree) ? outOfTree : path.join(INTEROP_DIR, "sio-conformance-server");
+}
+
+/**
+ * Command-line flags shared by both Socket.IO servers:
+ *   --port N, --ping-interval MS, --ping-timeout MS, --recovery-window MS.
+ * Options left undefined are not passed (the server's defaults apply).
+ */
+function sioArgs({ port = 0, pingInterval, pingTimeout, recoveryWindow } = {}) {
+  const args = ["--port", String(port)];
+  if (pingInterval !== undefined) args.push("--ping-interval", String(pingInterval));
+  if (pingTimeout !== undefined) args.push("--ping-timeout", String(pingTimeout));
+  if (recoveryWindow !== undefined) args.push("--recovery-window", String(recoveryWindow));
+  return args;
+}
+
+/** Start the C Socket.IO conformance server. */
+export function startSioC(opts = {}) {
+  const bin = sioServerPath();
+  if (!existsSync(bin)) {
+    return Promise.reject(new Error(
+      `C Socket.IO conformance server not found at ${bin} (build it, set SIO_SERVER, or run with TARGET=node)`));
+  }
+  return launch("sio-conformance-server", bin, sioArgs(opts));
+}
+
+/** Start the reference Socket.IO server on the stock Node.js socket.io package. */
+export function startSioNode(opts = {}) {
+  return launch("sio-node-server", process.execPath,
+    [path.join(INTEROP_DIR, "servers", "sio-node-server.mjs"), ...sioArgs(opts)]);
+}
+
+/**
+ * Start the Socket.IO server selected by TARGET. opts: { port, pingInterval,
+ * pingTimeout, recoveryWindow }; port 0 (default) picks a free one, a fixed
+ * port restarts a server where a stopped one was.
+ */
+export function startSio(opts = {}) {
+  return TARGET === "node" ? startSioNode(opts) : startSioC(opts);
 }

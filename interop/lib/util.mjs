@@ -156,10 +156,22 @@ export class WsClient {
     return m.text;
   }
 
-  /** Next text message other than a ping ("2"), answering pings with pongs. */
-  async nextNonPing(what, timeout) {
+  /**
+   * Next message other than a ping ("2"), answering pings with pongs. The
+   * bound is on the whole wait: pings do not restart it.
+   */
+  async nextNonPing(what = "a WebSocket message", timeout = T) {
+    const deadline = Date.now() + timeout;
     for (;;) {
-      const m = await this.next(what, timeout);
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`timed out after ${timeout} ms waiting for ${what}`);
+      let m;
+      try {
+        m = await this.next(what, left);
+      } catch (e) {
+        if (/^timed out/.test(e.message)) throw new Error(`timed out after ${timeout} ms waiting for ${what}`);
+        throw e;
+      }
       if (!m.isBinary && m.text === "2") { this.send("3"); continue; }
       return m;
     }

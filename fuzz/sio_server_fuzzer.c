@@ -1,0 +1,435 @@
+/* libFuzzer target: an in-process sio_server fed Socket.IO traffic over
+ * WebSocket.
+ *
+ * The input is a list of Engine.IO messages separated by 0xFF bytes
+ * ("40", "42[\"echo\",1]", raw attachment bytes, ...). Each is sent in a
+ * masked WebSocket frame: a text frame when it is valid UTF-8, else a
+ * binary one (so attachments need a byte that is not UTF-8, such as
+ * 0x80). A message that is the single byte 0xFE ends the connection: the
+ * client drops (EOF, no close frame) and the next messages go on a new
+ * connection, which lets inputs reconnect (connection-state recovery is
+ * on). At most 4 connections per input.
+ *
+ * For each input a fresh server is made on one event_base (made once);
+ * each connection is one end of a socketpair handed to the Engine.IO
+ * server with eio__conn_accept(), its upgrade request and frames written
+ * to the other end, and the loop run (non-blocking) until nothing happens
+ * any more; the answers are read and discarded. The server is freed at
+ * the end, so no state survives the input.
+ *
+ * The handlers use the API according to the event name (see on_event()),
+ * so that the fuzzer reaches rooms, broadcasts, acks both ways,
+ * disconnects and recovery.
+ *
+ * Ids come from libsodium's randombytes, replaced here by a counter reset
+ * for every input, so that ids, private ids and recovery offsets are the
+ * same on every run of an input: with SIO_FUZZER_ECHO set the server's
+ * answers are copied to stderr, to learn them when writing seeds:
+ *   SIO_FUZZER_ECHO=1 ./fuzz/sio_server_fuzzer fuzz/corpus/sio_server/x */
+#include "conn.h"
+#include "eio.h"
+#include "sio.h"
+#include "utf8.h"
+
+#include <errno.h>
+#include <event2/event.h>
+#include <json-c/json.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sodium.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* --- deterministic randombytes (as http_fuzzer.c) ---------------------- */
+
+static uint32_t rng_next;
+
+static uint8_t rng_byte(void)
+{
+	uint32_t c = rng_next++;
+	return (uint8_t)(c ^ (c >> 8) * 131 ^ (c >> 16) * 37);
+}
+
+static const char *rng_name(void)
+{
+	return "fuzz-counter";
+}
+
+static uint32_t rng_random(void)
+{
+	uint32_t r = 0;
+	for (int i = 0; i < 4; i++)
+		r = r << 8 | rng_byte();
+	return r;
+}
+
+static void rng_buf(void *const buf, const size_t size)
+{
+	uint8_t *b = buf;
+	for (size_t i = 0; i < size; i++)
+		b[i] = rng_byte();
+}
+
+static randombytes_implementation rng = {
+    .implementation_name = rng_name,
+    .random = rng_random,
+    .buf = rng_buf,
+};
+
+/* --- handlers ------------------------------------------------------------ */
+
+static sio_nsp_t *dyn_parent;
+
+static int mw(void *ud, sio_socket_t *s, sio_error_t *err)
+{
+	(void)ud;
+	const char *auth = sio_socket_auth(s);
+	if (strstr(auth, "deny")) {
+		err->message = strstr(auth, "quiet") ? NULL : "denied \"x\"\n";
+		err->data_json = strstr(auth, "data") ? "{\"a\":[1]}" : NULL;
+		return 1;
+	}
+	return 0;
+}
+
+static int event_mw(void *ud, sio_socket_t *s, const char *event,
+		    const sio_args_t *args)
+{
+	(void)ud;
+	(void)s;
+	(void)args;
+	return strcmp(event, "drop") == 0;
+}
+
+static void on_connection(void *ud, sio_socket_t *s)
+{
+	(void)ud;
+	const eio_request_t *req = sio_socket_request(s);
+	if (req && eio_request_query(req, "x"))
+		abort(); /* never in the fuzzer's request */
+	(void)sio_socket_issued(s);
+	if (strstr(sio_socket_auth(s), "kick"))
+		sio_socket_disconnect(s, strstr(sio_socket_auth(s), "close") !=
+					     NULL);
+}
+
+static void on_disconnecting(void *ud, sio_socket_t *s, const char *reason)
+{
+	(void)ud;
+	(void)reason;
+	const char *rooms[8];
+	size_t n = sio_socket_rooms(s, rooms, 8);
+	for (size_t i = 0; i < n && i < 8; i++)
+		if (!sio_socket_in(s, rooms[i]))
+			abort();
+}
+
+static void on_disconnect(void *ud, sio_socket_t *s, const char *reason)
+{
+	(void)ud;
+	(void)reason;
+	if (sio_socket_connected(s))
+		abort();
+}
+
+static void on_answer(void *ud, sio_socket_t *s, int err,
+		      const sio_args_t *args)
+{
+	(void)ud;
+	if (err == 0 && args) {
+		json_object *t = sio_args_parse(args);
+		json_object_put(t);
+		sio_socket_emit(s, "answered", args);
+	}
+}
+
+static void on_all_answers(void *ud, int err, size_t n,
+			   const sio_args_t *responses)
+{
+	sio_nsp_t *nsp = ud;
+	(void)err;
+	for (size_t i = 0; i < n; i++)
+		sio_emit(nsp, NULL, "answer", &responses[i]);
+}
+
+static void emit_fetched(void *ud, sio_socket_t *s)
+{
+	(void)ud;
+	sio_socket_emit(s, "fetched", NULL);
+}
+
+/* The event name says what to do; the first argument, when a string,
+ * names a room. */
+static void on_event(void *ud, sio_socket_t *s, const char *event,
+		     const sio_args_t *args, sio_ack_t ack)
+{
+	(void)ud;
+	json_object *t = sio_args_parse(args);
+	json_object *first = t ? json_object_array_get_idx(t, 0) : NULL;
+	const char *a0 = json_object_is_type(first, json_type_string)
+			     ? json_object_get_string(first)
+			     : NULL;
+	sio_nsp_t *nsp = sio_socket_nsp(s);
+	const char *rooms[1] = {a0};
+	sio_target_t to = {rooms, a0 ? 1 : 0, NULL, 0, 0};
+	sio_target_t except = {NULL, 0, rooms, a0 ? 1 : 0, 0};
+	if (strcmp(event, "echo") == 0) {
+		if (ack.id >= 0)
+			sio_ack_send(&ack, args);
+		else
+			sio_socket_emit(s, "echo", args);
+	} else if (strcmp(event, "join") == 0 && a0) {
+		sio_socket_join(s, a0);
+	} else if (strcmp(event, "leave") == 0 && a0) {
+		sio_socket_leave(s, a0);
+	} else if (strcmp(event, "to") == 0) {
+		sio_emit(nsp, &to, "to", args);
+	} else if (strcmp(event, "except") == 0) {
+		sio_emit(nsp, &except, "except", args);
+	} else if (strcmp(event, "volatile") == 0) {
+		to.flags = SIO_VOLATILE;
+		sio_emit(nsp, &to, "volatile", args);
+	} else if (strcmp(event, "bcast") == 0) {
+		sio_socket_broadcast(s, a0 ? &to : NULL, "bcast", args);
+	} else if (strcmp(event, "ask") == 0) {
+		sio_socket_emit_with_ack(s, "q", args, 0, on_answer, NULL);
+	} else if (strcmp(event, "askall") == 0) {
+		sio_emit_with_ack(nsp, a0 ? &to : NULL, "q", args, 0,
+				  on_all_answers, nsp);
+	} else if (strcmp(event, "disc") == 0) {
+		sio_socket_disconnect(s, a0 != NULL);
+	} else if (strcmp(event, "discall") == 0) {
+		sio_disconnect_sockets(nsp, a0 ? &to : NULL, 0);
+	} else if (strcmp(event, "closeall") == 0) {
+		sio_disconnect_sockets(nsp, a0 ? &to : NULL, 1);
+	} else if (strcmp(event, "joinall") == 0 && a0) {
+		sio_sockets_join(nsp, NULL, a0);
+	} else if (strcmp(event, "leaveall") == 0 && a0) {
+		sio_sockets_leave(nsp, NULL, a0);
+	} else if (strcmp(event, "fetch") == 0) {
+		sio_fetch_sockets(nsp, a0 ? &to : NULL, emit_fetched, NULL);
+	} else if (strcmp(event, "size") == 0) {
+		char json[32];
+		snprintf(json, sizeof(json), "[%zu]", sio_room_size(nsp, a0));
+		sio_args_t a = {json, 0, NULL, 0};
+		sio_socket_emit(s, "size", &a);
+	} else if (strcmp(event, "state") == 0) {
+		sio_socket_set_state(
+		    s, first ? json_object_to_json_string(first) : NULL);
+	} else if (strcmp(event, "server") == 0) {
+		sio_server_side_emit(nsp, "server", args);
+	} else if (strcmp(event, "dyn") == 0) {
+		sio_emit(dyn_parent, NULL, "dyn", args);
+	} else if (strcmp(event, "bad") == 0) {
+		/* arguments that are no array: refused */
+		sio_args_t a = {"{}", 0, NULL, 0};
+		if (sio_socket_emit(s, "bad", &a) != -EINVAL)
+			abort();
+	}
+	if (ack.id >= 0) /* answer whatever was asked, once */
+		sio_ack_send(&ack, NULL);
+	json_object_put(t);
+}
+
+static void setup_nsp(sio_nsp_t *nsp)
+{
+	if (!nsp || sio_nsp_use(nsp, mw, NULL) < 0 ||
+	    sio_nsp_use_event(nsp, event_mw, NULL) < 0 ||
+	    sio_nsp_on_connection(nsp, on_connection, NULL) < 0 ||
+	    sio_nsp_on(nsp, "echo", on_event, NULL) < 0 ||
+	    sio_nsp_on_any(nsp, on_event, NULL) < 0 ||
+	    sio_nsp_on_disconnecting(nsp, on_disconnecting, NULL) < 0 ||
+	    sio_nsp_on_disconnect(nsp, on_disconnect, NULL) < 0)
+		abort();
+}
+
+static int match_m(void *ud, const char *name)
+{
+	(void)ud;
+	return name[1] == 'm';
+}
+
+/* --- driver --------------------------------------------------------------- */
+
+static struct event_base *base;
+static int echo;
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	signal(SIGPIPE, SIG_IGN);
+	echo = getenv("SIO_FUZZER_ECHO") != NULL;
+	if (randombytes_set_implementation(&rng) != 0 || sodium_init() < 0)
+		abort();
+	base = event_base_new();
+	if (!base)
+		abort();
+	return 0;
+}
+
+/* Reads and discards what the server sent: 1 if it sent something, 0 if
+ * nothing, -1 once it closed the connection. */
+static int drain(int fd)
+{
+	char buf[16384];
+	int got = 0;
+	for (;;) {
+		ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+		if (n > 0) {
+			got = 1;
+			if (echo)
+				fwrite(buf, 1, (size_t)n, stderr);
+			continue;
+		}
+		if (n == 0)
+			return -1;
+		if (errno == EINTR)
+			continue;
+		if (errno == EAGAIN || errno == EWOULDBLOCK)
+			return got;
+		return -1;
+	}
+}
+
+/* Runs the loop while the connection makes progress. */
+static void pump(int fd, const uint8_t *out, size_t len)
+{
+	size_t off = 0;
+	int idle = 0;
+	for (int iter = 0; iter < 10000 && idle < 4; iter++) {
+		int progress = 0;
+		if (off < len) {
+			ssize_t n = send(fd, out + off, len - off,
+					 MSG_DONTWAIT | MSG_NOSIGNAL);
+			if (n > 0) {
+				off += (size_t)n;
+				progress = 1;
+			} else if (n < 0 && errno != EAGAIN &&
+				   errno != EWOULDBLOCK && errno != EINTR) {
+				off = len; /* the server closed */
+			}
+		}
+		event_base_loop(base, EVLOOP_NONBLOCK);
+		int d = drain(fd);
+		if (d < 0)
+			break;
+		if (d > 0)
+			progress = 1;
+		idle = progress ? 0 : idle + 1;
+	}
+}
+
+typedef struct {
+	uint8_t *b;
+	size_t len, cap;
+} buf_t;
+
+static void put(buf_t *b, const void *p, size_t n)
+{
+	if (b->len + n > b->cap) {
+		b->cap = (b->len + n) * 2 + 256;
+		b->b = realloc(b->b, b->cap);
+		if (!b->b)
+			abort();
+	}
+	memcpy(b->b + b->len, p, n);
+	b->len += n;
+}
+
+/* A masked client frame (mask key 0: the payload stays readable in
+ * hexdumps; the server unmasks it all the same). */
+static void put_frame(buf_t *b, const uint8_t *m, size_t n)
+{
+	uint8_t h[14];
+	size_t hl = 0;
+	h[hl++] = eio__utf8_valid(m, n) ? 0x81 : 0x82;
+	if (n < 126) {
+		h[hl++] = (uint8_t)(0x80 | n);
+	} else if (n <= 0xFFFF) {
+		h[hl++] = 0x80 | 126;
+		h[hl++] = (uint8_t)(n >> 8);
+		h[hl++] = (uint8_t)n;
+	} else {
+		h[hl++] = 0x80 | 127;
+		for (int i = 7; i >= 0; i--)
+			h[hl++] = (uint8_t)((uint64_t)n >> (8 * i));
+	}
+	memset(h + hl, 0, 4);
+	hl += 4;
+	put(b, h, hl);
+	put(b, m, n);
+}
+
+static const char upgrade[] =
+    "GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\n"
+    "Host: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+    "Sec-WebSocket-Version: 13\r\n\r\n";
+
+static void run_connection(sio_server_t *srv, const buf_t *out)
+{
+	int sv[2];
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0)
+		abort();
+	evutil_make_socket_nonblocking(sv[0]);
+	evutil_make_socket_nonblocking(sv[1]);
+	struct sockaddr_in sin = {.sin_family = AF_INET,
+				  .sin_port = htons(40000)};
+	sin.sin_addr.s_addr = htonl(0x7f000001);
+	eio__conn_accept(sio_server_engine(srv), sv[0],
+			 (const struct sockaddr *)&sin);
+	pump(sv[1], out->b, out->len);
+	/* the client drops: the server sees EOF */
+	close(sv[1]);
+	for (int i = 0; i < 4; i++)
+		event_base_loop(base, EVLOOP_NONBLOCK);
+	if (echo)
+		fputs("\n--- dropped\n", stderr);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	rng_next = 0;
+	sio_options_t opts;
+	sio_options_init(&opts);
+	opts.recovery_window_ms = 60000;
+	opts.eio.max_payload = 100000;
+	sio_server_t *srv = sio_server_new(base, &opts);
+	if (!srv)
+		abort();
+	setup_nsp(sio_of(srv, "/"));
+	setup_nsp(sio_of(srv, "/chat"));
+	setup_nsp(dyn_parent = sio_of_pattern(srv, "^/dyn-[0-9]+$"));
+	setup_nsp(sio_of_match(srv, match_m, NULL));
+
+	buf_t out = {NULL, 0, 0};
+	size_t pos = 0;
+	/* a last 0xFF ends the last message: no empty one after it */
+	for (int conns = 0; conns < 4 && (conns == 0 || pos < size); conns++) {
+		out.len = 0;
+		put(&out, upgrade, sizeof(upgrade) - 1);
+		while (pos < size) {
+			const uint8_t *m = data + pos;
+			const uint8_t *e = memchr(m, 0xFF, size - pos);
+			size_t n = e ? (size_t)(e - m) : size - pos;
+			pos += n + 1;
+			if (n == 1 && m[0] == 0xFE)
+				break; /* the next connection */
+			put_frame(&out, m, n);
+		}
+		run_connection(srv, &out);
+	}
+	free(out.b);
+	sio_server_free(srv);
+	/* run what the free left active, so nothing carries over */
+	event_base_loop(base, EVLOOP_NONBLOCK);
+	return 0;
+}
