@@ -2,10 +2,10 @@
 // --recovery-window MS (Node: connectionStateRecovery with that
 // maxDisconnectionDuration and skipMiddlewares).
 //
-// NOT YET IMPLEMENTED BY THE C SERVER: these tests are expected to fail with
-// TARGET=c until sio-conformance-server accepts --recovery-window (today it
-// exits with a usage error, so every test here fails at server start). They
-// are not skipped on purpose: the failure is the reminder.
+// A LATER C FEATURE, HENCE ITS OWN FILE: a C server without
+// --recovery-window exits with a usage error, and every test here then
+// fails at server start. They are not skipped on purpose: the failure is the
+// reminder.
 //
 // With recovery on, every packet the server sends through its adapter
 // carries the offset as an extra last argument (the stock client records it
