@@ -28,9 +28,9 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"usage: eio-conformance-server [--port N]\n"
-		"  --port N   TCP port on 127.0.0.1 (default 3000, 0: any)\n");
+	fprintf(f, "usage: eio-conformance-server [--port N]\n"
+		   "  --port N   TCP port on 127.0.0.1 (default 3000, 0: any)\n"
+		   "  --help     this text\n");
 }
 
 int main(int argc, char **argv)

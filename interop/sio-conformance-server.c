@@ -340,7 +340,8 @@ static void usage(FILE *f)
 		"  --ping-interval MS  Engine.IO ping interval (default 300)\n"
 		"  --ping-timeout MS   Engine.IO ping timeout (default 200)\n"
 		"  --recovery-window MS  connection-state recovery (default 0: "
-		"off)\n");
+		"off)\n"
+		"  --help              this text\n");
 }
 
 int main(int argc, char **argv)
