@@ -88,7 +88,7 @@ static int attachments_ok(const sio_packet_t *p)
 {
 	if (p->attachments == 0 || !p->data)
 		return 1;
-	json_tokener *tok = json_tokener_new_ex(SIO_JSON_MAX_DEPTH + 1);
+	json_tokener *tok = json_tokener_new_ex(SIO_JSON_MAX_DEPTH + 2);
 	if (!tok)
 		return 0;
 	json_object *o = json_tokener_parse_ex(tok, p->data, (int)p->data_len);

@@ -62,7 +62,7 @@ static sio_session_t *find_session(sio_nsp_t *nsp, const char *auth,
 {
 	if (!nsp->recovery || !strstr(auth, "\"pid\""))
 		return NULL;
-	json_tokener *tok = json_tokener_new_ex(SIO_JSON_MAX_DEPTH);
+	json_tokener *tok = json_tokener_new_ex(SIO_JSON_MAX_DEPTH + 2);
 	json_object *o =
 	    tok ? json_tokener_parse_ex(tok, auth, (int)strlen(auth)) : NULL;
 	json_object *jp, *jo;
@@ -400,7 +400,7 @@ char *sio_socket_handshake_json(const sio_socket_t *s)
 	strftime(when, sizeof(when),
 		 "%a %b %d %Y %H:%M:%S GMT+0000 (Coordinated Universal Time)",
 		 gmtime_r(&t, &tm));
-	json_tokener *tok = json_tokener_new_ex(SIO_JSON_MAX_DEPTH);
+	json_tokener *tok = json_tokener_new_ex(SIO_JSON_MAX_DEPTH + 2);
 	json_object *auth =
 	    tok ? json_tokener_parse_ex(tok, s->auth, (int)strlen(s->auth))
 		: NULL;
