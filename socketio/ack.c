@@ -14,23 +14,12 @@ json_object *sio_args_parse(const sio_args_t *args)
 {
 	if (!args || !args->json)
 		return NULL;
-	size_t len = args->len ? args->len : strlen(args->json);
-	/* the scanner decides what is valid (the same rules and depth as for
-	 * packets); json-c, which counts depth its own way, only builds */
-	const char *end = args->json + len;
-	const char *e = sio__json_scan(args->json, end, SIO_JSON_MAX_DEPTH);
-	if (!e || sio__json_ws(e, end) != end)
-		return NULL;
-	json_tokener *tok = json_tokener_new_ex(SIO_JSON_MAX_DEPTH + 2);
-	if (!tok)
-		return NULL;
-	json_object *o = json_tokener_parse_ex(tok, args->json, (int)len);
-	if (json_tokener_get_error(tok) != json_tokener_success ||
-	    !json_object_is_type(o, json_type_array)) {
+	json_object *o = sio__json_parse(
+	    args->json, args->len ? args->len : strlen(args->json));
+	if (!json_object_is_type(o, json_type_array)) {
 		json_object_put(o);
-		o = NULL;
+		return NULL;
 	}
-	json_tokener_free(tok);
 	return o;
 }
 

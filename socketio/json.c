@@ -1,5 +1,6 @@
 #include "json.h"
 
+#include <json-c/json.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -231,4 +232,24 @@ long sio__json_string_decode(const char *p, const char *end, char *out,
 	}
 	out[n] = '\0';
 	return (long)n;
+}
+
+json_object *sio__json_parse(const char *text, size_t len)
+{
+	const char *end = text + len;
+	const char *e = sio__json_scan(text, end, SIO_JSON_MAX_DEPTH);
+	if (!e || sio__json_ws(e, end) != end)
+		return NULL;
+	/* json-c counts depth its own way (scalars too): room to spare, the
+	 * scanner has enforced the limit */
+	json_tokener *tok = json_tokener_new_ex(SIO_JSON_MAX_DEPTH + 2);
+	if (!tok)
+		return NULL;
+	json_object *o = json_tokener_parse_ex(tok, text, (int)len);
+	if (json_tokener_get_error(tok) != json_tokener_success) {
+		json_object_put(o);
+		o = NULL;
+	}
+	json_tokener_free(tok);
+	return o;
 }

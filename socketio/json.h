@@ -23,4 +23,10 @@ const char *sio__json_ws(const char *p, const char *end);
 long sio__json_string_decode(const char *p, const char *end, char *out,
 			     size_t cap);
 
+/* Parses `len` bytes holding exactly one JSON value (whitespace around it
+ * allowed) into a json-c tree, after the scanner has checked it with the
+ * packet rules and depth. Returns a new reference or NULL. */
+struct json_object;
+struct json_object *sio__json_parse(const char *text, size_t len);
+
 #endif

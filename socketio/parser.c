@@ -88,14 +88,9 @@ static int attachments_ok(const sio_packet_t *p)
 {
 	if (p->attachments == 0 || !p->data)
 		return 1;
-	json_tokener *tok = json_tokener_new_ex(SIO_JSON_MAX_DEPTH + 2);
-	if (!tok)
-		return 0;
-	json_object *o = json_tokener_parse_ex(tok, p->data, (int)p->data_len);
-	int ok = json_tokener_get_error(tok) == json_tokener_success &&
-		 placeholders_ok(o, p->attachments);
+	json_object *o = sio__json_parse(p->data, p->data_len);
+	int ok = o && placeholders_ok(o, p->attachments);
 	json_object_put(o);
-	json_tokener_free(tok);
 	return ok;
 }
 

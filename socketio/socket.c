@@ -62,9 +62,7 @@ static sio_session_t *find_session(sio_nsp_t *nsp, const char *auth,
 {
 	if (!nsp->recovery || !strstr(auth, "\"pid\""))
 		return NULL;
-	json_tokener *tok = json_tokener_new_ex(SIO_JSON_MAX_DEPTH + 2);
-	json_object *o =
-	    tok ? json_tokener_parse_ex(tok, auth, (int)strlen(auth)) : NULL;
+	json_object *o = sio__json_parse(auth, strlen(auth));
 	json_object *jp, *jo;
 	sio_session_t *ss = NULL;
 	if (json_object_object_get_ex(o, "pid", &jp) &&
@@ -81,8 +79,6 @@ static sio_session_t *find_session(sio_nsp_t *nsp, const char *auth,
 		}
 	}
 	json_object_put(o);
-	if (tok)
-		json_tokener_free(tok);
 	return ss;
 }
 
@@ -400,12 +396,7 @@ char *sio_socket_handshake_json(const sio_socket_t *s)
 	strftime(when, sizeof(when),
 		 "%a %b %d %Y %H:%M:%S GMT+0000 (Coordinated Universal Time)",
 		 gmtime_r(&t, &tm));
-	json_tokener *tok = json_tokener_new_ex(SIO_JSON_MAX_DEPTH + 2);
-	json_object *auth =
-	    tok ? json_tokener_parse_ex(tok, s->auth, (int)strlen(s->auth))
-		: NULL;
-	if (tok)
-		json_tokener_free(tok);
+	json_object *auth = sio__json_parse(s->auth, strlen(s->auth));
 	json_object_object_add(o, "headers", headers);
 	json_object_object_add(o, "time", json_object_new_string(when));
 	json_object_object_add(
