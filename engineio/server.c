@@ -1,4 +1,5 @@
 #include "server.h"
+#include "../common/clock.h"
 
 #include "conn.h"
 #include "msg.h"
@@ -31,7 +32,7 @@ void eio_options_init(eio_options_t *o)
 static const struct timeval *common_timeout(struct event_base *base,
 					    unsigned ms)
 {
-	struct timeval tv = {.tv_sec = ms / 1000, .tv_usec = ms % 1000 * 1000};
+	struct timeval tv = clock_tv(ms);
 	return event_base_init_common_timeout(base, &tv);
 }
 

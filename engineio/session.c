@@ -1,4 +1,5 @@
 #include "session.h"
+#include "../common/clock.h"
 
 #include "msg.h"
 #include "polling.h"
@@ -12,13 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 const char *eio_close_reason_str(eio_close_reason_t reason)
 {
@@ -178,14 +172,14 @@ static void timer_cb(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	s->awaiting_pong = 1;
-	s->pong_deadline_ms = now_ms() + srv->opts.ping_timeout_ms;
+	s->pong_deadline_ms = clock_monotonic_ms() + srv->opts.ping_timeout_ms;
 	evtimer_add(s->timer, srv->tv_ping_timeout);
 	queue_msg(s, srv->msg_ping);
 }
 
 int eio__session_expire(eio_session_t *s)
 {
-	if (!s->awaiting_pong || now_ms() < s->pong_deadline_ms)
+	if (!s->awaiting_pong || clock_monotonic_ms() < s->pong_deadline_ms)
 		return 0;
 	eio__session_terminate(s, EIO_CLOSE_PING_TIMEOUT);
 	return 1;
@@ -383,7 +377,7 @@ void eio_session_close(eio_session_t *s)
 	eio__polling_flush(s);
 	unsigned ms =
 	    s->srv->opts.ping_interval_ms + s->srv->opts.ping_timeout_ms;
-	struct timeval tv = {.tv_sec = ms / 1000, .tv_usec = ms % 1000 * 1000};
+	struct timeval tv = clock_tv(ms);
 	evtimer_add(s->timer, &tv);
 }
 

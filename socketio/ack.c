@@ -1,6 +1,7 @@
 /* Acknowledgements both ways: answering the client's, and waiting for the
  * client's answers to our emits (one socket, or every recipient of a
  * broadcast, gathered until all answered or the timeout). */
+#include "../common/clock.h"
 #include "emit.h"
 #include "internal.h"
 #include "json.h"
@@ -94,8 +95,7 @@ int sio_socket_emit_with_ack(sio_socket_t *s, const char *event,
 	a->cb = cb;
 	a->ud = ud;
 	if (timeout_ms) {
-		struct timeval tv = {timeout_ms / 1000,
-				     (timeout_ms % 1000) * 1000};
+		struct timeval tv = clock_tv(timeout_ms);
 		a->timer = evtimer_new(s->nsp->srv->base, ack_timeout_cb, a);
 		if (a->timer)
 			evtimer_add(a->timer, &tv);
@@ -297,7 +297,7 @@ int sio_emit_with_ack(sio_nsp_t *nsp, const sio_target_t *to, const char *event,
 	    calloc(b->expected ? b->expected : 1, sizeof(*b->responses));
 	/* the callback comes from the loop: at the timeout, or as soon as
 	 * every recipient answered (at once when there are none) */
-	struct timeval tv = {timeout_ms / 1000, (timeout_ms % 1000) * 1000};
+	struct timeval tv = clock_tv(timeout_ms);
 	struct timeval now = {0, 0};
 	evtimer_add(b->timer, b->expected && b->responses ? &tv : &now);
 	return 0;

@@ -1,4 +1,5 @@
 #include "recovery.h"
+#include "../common/clock.h"
 
 #include "../common/hmap.h"
 #include "internal.h"
@@ -36,13 +37,6 @@ struct sio_recovery {
 	hmap_t sessions; /* pid -> sio_session_t */
 	struct event *cleanup;
 };
-
-static uint64_t now_ms(void)
-{
-	struct timeval tv;
-	gettimeofday(&tv, NULL);
-	return (uint64_t)tv.tv_sec * 1000 + (uint64_t)tv.tv_usec / 1000;
-}
 
 static void free_strv(char **v, size_t n)
 {
@@ -86,7 +80,7 @@ void sio__session_free(sio_session_t *ss)
 /* Drops what is older than the window. */
 static void expire(sio_recovery_t *r)
 {
-	uint64_t limit = now_ms() - r->window_ms;
+	uint64_t limit = clock_epoch_ms() - r->window_ms;
 	while (r->head && r->head->at_ms < limit) {
 		stored_t *p = r->head;
 		r->head = p->next;
@@ -165,7 +159,7 @@ int sio__recovery_store(sio_recovery_t *r, const char *offset,
 	if (!p)
 		return -ENOMEM;
 	snprintf(p->offset, sizeof(p->offset), "%s", offset);
-	p->at_ms = now_ms();
+	p->at_ms = clock_epoch_ms();
 	p->nrooms = to ? to->nrooms : 0;
 	p->nexcept = (to ? to->nexcept : 0) + (skip != NULL);
 	p->rooms = copy_strv(to ? to->rooms : NULL, p->nrooms, NULL);
@@ -207,7 +201,7 @@ void sio__recovery_persist(sio_recovery_t *r, const sio_socket_t *s)
 		return;
 	memcpy(ss->pid, s->pid, sizeof(ss->pid));
 	memcpy(ss->sid, s->id, sizeof(ss->sid));
-	ss->at_ms = now_ms();
+	ss->at_ms = clock_epoch_ms();
 	ss->rooms = calloc(s->nrooms ? s->nrooms : 1, sizeof(*ss->rooms));
 	if (!ss->rooms || (s->state && !(ss->state = strdup(s->state)))) {
 		sio__session_free(ss);

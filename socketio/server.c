@@ -2,6 +2,7 @@
  * messages are decoded here (text packets, then the binary attachments
  * they announce) and routed to its socket in the packet's namespace. A
  * packet that breaks the protocol closes that client only. */
+#include "../common/clock.h"
 #include "emit.h"
 #include "internal.h"
 
@@ -284,7 +285,7 @@ sio_server_t *sio_server_new(struct event_base *base, const sio_options_t *opts)
 	else
 		sio_options_init(&srv->opts);
 	unsigned ms = srv->opts.connect_timeout_ms;
-	struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
+	struct timeval tv = clock_tv(ms);
 	srv->tv_connect_timeout = event_base_init_common_timeout(base, &tv);
 	srv->reap_ev = event_new(base, -1, 0, reap_cb, srv);
 	eio_callbacks_t cbs = {

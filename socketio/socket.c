@@ -1,5 +1,6 @@
 /* Sockets: one client in one namespace. Connecting (middlewares, the
  * CONNECT answer), incoming events, rooms, emitting, disconnecting. */
+#include "../common/clock.h"
 #include "emit.h"
 #include "internal.h"
 #include "json.h"
@@ -11,13 +12,6 @@
 #include <string.h>
 #include <sys/time.h>
 #include <time.h>
-
-static uint64_t epoch_ms(void)
-{
-	struct timeval tv;
-	gettimeofday(&tv, NULL);
-	return (uint64_t)tv.tv_sec * 1000 + (uint64_t)tv.tv_usec / 1000;
-}
 
 static void send_raw(sio_client_t *c, sio_packet_type_t type, const char *nsp,
 		     const char *json)
@@ -119,7 +113,7 @@ void sio__socket_connect(sio_client_t *c, sio_nsp_t *nsp, const char *auth,
 	s->auth[auth_len] = '\0';
 	s->nsp = nsp;
 	s->client = c;
-	s->issued = epoch_ms();
+	s->issued = clock_epoch_ms();
 	sio_session_t *ss = find_session(nsp, s->auth, s->pid);
 	if (ss) {
 		memcpy(s->id, sio__session_sid(ss), sizeof(s->id));
