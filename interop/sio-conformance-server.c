@@ -15,7 +15,7 @@
  *     "volatile" (n): n volatile "volatile" (i) then "volatile-done" (n);
  *     "server-ack" (...args): "ping-me" (...args) with an ack and a 500 ms
  *     timeout, then "server-ack-result" (null, ...answer) or ("timeout");
- *     "disconnect-me" (close).
+ *     "disconnect-me" (close); "handshake" (ack): acks the handshake.
  *   every socket of "/" and "/custom" reports its disconnect to room
  *     "observers" of "/": "peer-disconnect" {nsp, id, reason}.
  *   "/custom": "message" -> "message-back".
@@ -273,6 +273,28 @@ static void on_disconnect_me(void *ud, sio_socket_t *s, const char *event,
 	sio_socket_disconnect(s, all);
 }
 
+static void on_handshake(void *ud, sio_socket_t *s, const char *event,
+			 const sio_args_t *args, sio_ack_t ack)
+{
+	(void)ud;
+	(void)event;
+	(void)args;
+	char *hs = sio_socket_handshake_json(s);
+	if (!hs)
+		return;
+	size_t len = strlen(hs);
+	char *json = malloc(len + 3);
+	if (json) {
+		json[0] = '[';
+		memcpy(json + 1, hs, len);
+		memcpy(json + 1 + len, "]", 2);
+		sio_args_t a = {json, len + 2, NULL, 0};
+		sio_ack_send(&ack, &a);
+		free(json);
+	}
+	free(hs);
+}
+
 static void report_disconnect(void *ud, sio_socket_t *s, const char *reason)
 {
 	sio_nsp_t *root = ud;
@@ -397,6 +419,7 @@ int main(int argc, char **argv)
 	    sio_nsp_on(root, "volatile", on_volatile, NULL) ||
 	    sio_nsp_on(root, "server-ack", on_server_ack, NULL) ||
 	    sio_nsp_on(root, "disconnect-me", on_disconnect_me, NULL) ||
+	    sio_nsp_on(root, "handshake", on_handshake, NULL) ||
 	    sio_nsp_on_disconnect(root, report_disconnect, root) ||
 	    sio_nsp_on_disconnect(custom, report_disconnect, root) ||
 	    sio_nsp_on(custom, "message", on_message, NULL) || !refuse ||

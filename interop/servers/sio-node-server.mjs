@@ -57,6 +57,7 @@
 //      (socket.nsp.name, e.g. "/dyn-7"); "message" (...args) -> emit
 //      "message-back" (...args). Any other unknown namespace is refused with
 //      CONNECT_ERROR {"message":"Invalid namespace"}.
+//   A11 "handshake" (ack)         -> ack(socket.handshake)
 //   A10 --recovery-window MS: connection-state recovery,
 //      connectionStateRecovery { maxDisconnectionDuration: MS,
 //      skipMiddlewares: true } (used only by test/sio-recovery.test.mjs).
@@ -180,6 +181,11 @@ root.on("connection", (socket) => {
       if (err) socket.emit("server-ack-result", "timeout");
       else socket.emit("server-ack-result", null, ...resp);
     });
+  });
+
+  // A11
+  socket.on("handshake", (ack) => {
+    if (typeof ack === "function") ack(socket.handshake);
   });
 
   // A5
