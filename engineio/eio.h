@@ -79,8 +79,7 @@ typedef struct eio_options {
 	const char *cors_origin;
 	int cors_credentials; /* send Access-Control-Allow-Credentials */
 	/* A connection whose queued output exceeds this many bytes is a slow
-	 * consumer: volatile messages to it are dropped from half this size
-	 * and, past it, its session closes with "transport error".
+	 * consumer: its session closes with "transport error".
 	 * Default 8 MiB. */
 	size_t max_output_bytes;
 	/* Largest request head (request line plus headers); larger gets 431.
@@ -162,7 +161,10 @@ void eio_msg_unref(eio_msg_t *msg);
  * A session pointer stays valid until its close callback returns. */
 
 /* Send flags. */
-#define EIO_SEND_VOLATILE 1 /* drop rather than queue on a slow transport */
+/* Drop the message rather than queue it when the transport cannot take it
+ * at once, as Node's volatile: a WebSocket still writing earlier output,
+ * or a polling session with no GET waiting. */
+#define EIO_SEND_VOLATILE 1
 
 /* Queues `msg` to `s` (taking a reference of its own; the caller keeps
  * its reference). Returns 0, -EPIPE when the session is closing,

@@ -132,9 +132,10 @@ int eio_session_send(eio_session_t *s, eio_msg_t *msg, int flags)
 	if (s->state != EIO_SESSION_OPEN)
 		return -EPIPE;
 	if (flags & EIO_SEND_VOLATILE) {
+		/* as Node's transport.writable: nothing still being
+		 * written, or a poll waiting */
 		int writable = s->transport == EIO_TRANSPORT_WEBSOCKET
-				   ? eio__ws_queued(s->ws) <=
-					 s->srv->opts.max_output_bytes / 2
+				   ? eio__ws_queued(s->ws) == 0
 				   : s->get != NULL;
 		if (!writable)
 			return -EAGAIN;
