@@ -194,7 +194,8 @@ static int copy_args(sio_args_t *dst, const sio_args_t *src)
 			free_args(dst);
 			return -ENOMEM;
 		}
-		memcpy(d, src->bins[k].data, src->bins[k].len);
+		if (src->bins[k].len)
+			memcpy(d, src->bins[k].data, src->bins[k].len);
 		bins[k].data = d;
 		bins[k].len = src->bins[k].len;
 		dst->nbins++;

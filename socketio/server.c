@@ -165,7 +165,8 @@ static void on_binary(sio_client_t *c, const uint8_t *data, size_t len)
 		client_fail(c);
 		return;
 	}
-	memcpy(copy, data, len);
+	if (len) /* an empty message may come with no buffer at all */
+		memcpy(copy, data, len);
 	c->bins[c->nbins].data = copy;
 	c->bins[c->nbins].len = len;
 	if (++c->nbins < c->pending_pkt.attachments)
