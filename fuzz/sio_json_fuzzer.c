@@ -8,9 +8,13 @@
  * finds (keys and values) is decoded with sio__json_string_decode() and
  * compared with a reference decoder (UTF-16 escapes joined in pairs, lone
  * surrogates U+FFFD, NUL refused), with room to spare, exact room, and
- * one byte short. Any disagreement aborts. */
+ * one byte short. sio__json_parse() builds a tree exactly for a whole
+ * input that scans (an array or object; json-c leaves bare scalars
+ * unfinished without a byte after them, which its callers never give).
+ * Any disagreement aborts. */
 #include "json.h"
 
+#include <json-c/json.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -328,6 +332,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		CHECK(sio__json_scan(buf + a, end, 0) == buf + b);
 		check_string(buf + a, b - a);
 	}
+
+	/* a tree exactly for what scans, whole */
+	const char *v = sio__json_scan(buf, end, SIO_JSON_MAX_DEPTH);
+	int whole = v && sio__json_ws(v, end) == end;
+	json_object *o = sio__json_parse(buf, size);
+	if (!whole)
+		CHECK(o == NULL);
+	else if (*sio__json_ws(buf, end) == '[')
+		CHECK(json_object_is_type(o, json_type_array));
+	else if (*sio__json_ws(buf, end) == '{')
+		CHECK(json_object_is_type(o, json_type_object));
+	json_object_put(o);
 
 	/* whitespace */
 	const char *w = sio__json_ws(buf, end);

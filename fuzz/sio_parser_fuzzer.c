@@ -3,13 +3,17 @@
  * of 10 attachments. A decoded packet must satisfy the rules the decoder
  * promises; its event name is decoded as socket.c does; its header,
  * written again by sio__packet_header() in front of its data, decodes to
- * the same packet. Any violation aborts. */
+ * the same packet; its arguments, below the nesting limit, parse with
+ * sio_args_parse() (json-c) into as many elements as the scanner counts.
+ * Any violation aborts. */
 #define _GNU_SOURCE /* memmem */
 #include "json.h"
 #include "parser.h"
+#include "sio.h"
 #include "utf8.h"
 
 #include <errno.h>
+#include <json-c/json.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,6 +88,51 @@ static void check_name(const sio_packet_t *p)
 	free(out);
 }
 
+/* The elements of the array at [p, end) (valid JSON), by the scanner. */
+static size_t count_elements(const char *p, const char *end)
+{
+	size_t n = 0;
+	p = sio__json_ws(p + 1, end);
+	if (*p == ']')
+		return 0;
+	for (;;) {
+		p = sio__json_ws(sio__json_scan(p, end, SIO_JSON_MAX_DEPTH),
+				 end);
+		n++;
+		if (*p == ']')
+			return n;
+		p++; /* the comma */
+	}
+}
+
+/* What a handler gets (the arguments, as socket.c and ack.c build them)
+ * parses with sio_args_parse(), element for element. The depth of
+ * SIO_JSON_MAX_DEPTH itself is left to tests/socketio/json_test.c (json-c
+ * counts depth differently). */
+static void check_args(const sio_packet_t *p)
+{
+	if (sio__json_scan(p->data, p->data + p->data_len,
+			   SIO_JSON_MAX_DEPTH - 1) != p->data + p->data_len)
+		return;
+	size_t n = count_elements(p->data, p->data + p->data_len);
+	char *json = malloc(p->data_len + 2);
+	sio_args_t args = {json, 0, NULL, 0};
+	if (p->name) { /* an event: "[" + the elements after the name */
+		json[0] = '[';
+		memcpy(json + 1, p->rest, p->rest_len);
+		args.len = p->rest_len + 1;
+		n--;
+	} else { /* an ack: the data */
+		memcpy(json, p->data, p->data_len);
+		args.len = p->data_len;
+	}
+	json_object *o = sio_args_parse(&args);
+	CHECK(o && json_object_is_type(o, json_type_array));
+	CHECK(json_object_array_length(o) == n);
+	json_object_put(o);
+	free(json);
+}
+
 static void check_same(const sio_packet_t *a, const sio_packet_t *b)
 {
 	CHECK(a->type == b->type && a->id == b->id &&
@@ -146,6 +195,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	case SIO_PACKET_BINARY_ACK:
 		CHECK(p.data && p.data[0] == '[' && p.id >= 0);
 		CHECK(!p.name && !p.rest);
+		check_args(&p);
 		break;
 	default: /* events */
 		CHECK(p.data && p.data[0] == '[');
@@ -157,6 +207,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		CHECK(p.rest + p.rest_len == p.data + p.data_len);
 		CHECK(p.rest[p.rest_len - 1] == ']');
 		check_name(&p);
+		check_args(&p);
 		break;
 	}
 	if (p.type != SIO_PACKET_EVENT && p.type != SIO_PACKET_BINARY_EVENT)

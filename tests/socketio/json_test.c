@@ -6,7 +6,9 @@
  * them), so that ASan catches a read past the end. */
 #include "../test.h"
 #include "json.h"
+#include "sio.h"
 
+#include <json-c/json.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -406,6 +408,135 @@ static void test_string_decode(void)
 	}
 }
 
+/* sio_args_parse(): the arguments a handler gets, as a json-c array; NULL
+ * for anything else. What the packet decoder accepts (the arguments array
+ * at most SIO_JSON_MAX_DEPTH deep, whatever its deepest container) must
+ * parse. */
+static void check_args_parse(int line, const char *json, size_t len, int want)
+{
+	sio_args_t a = {json, len, NULL, 0};
+	json_object *o = sio_args_parse(&a);
+	test_checks++;
+	if (!!o != want)
+		TEST_FAIL("line %d: sio_args_parse(%.*s) %s", line,
+			  (int)(len ? len : strlen(json)), json,
+			  o ? "parsed" : "refused");
+	if (o && !json_object_is_type(o, json_type_array))
+		TEST_FAIL("line %d: not an array", line);
+	json_object_put(o);
+}
+#define CHECK_ARGS(json, want) check_args_parse(__LINE__, json, 0, want)
+
+static void test_args_parse(void)
+{
+	CHECK(sio_args_parse(NULL) == NULL);
+	sio_args_t none = {NULL, 0, NULL, 0};
+	CHECK(sio_args_parse(&none) == NULL);
+	CHECK_ARGS("[]", 1);
+	CHECK_ARGS("[1,\"a\",{\"b\":[null]}]", 1);
+	CHECK_ARGS(" [ 1 ] ", 1);
+	CHECK_ARGS("{}", 0);
+	CHECK_ARGS("1", 0);
+	CHECK_ARGS("\"a\"", 0);
+	CHECK_ARGS("[1,]", 0);
+	CHECK_ARGS("[", 0);
+	CHECK_ARGS("[1] x", 0);
+	/* an explicit length */
+	check_args_parse(__LINE__, "[1][2]", 3, 1);
+	check_args_parse(__LINE__, "[1,2]", 4, 0);
+	json_object *o = NULL;
+	sio_args_t two = {"[1,\"x\"]", 0, NULL, 0};
+	o = sio_args_parse(&two);
+	CHECK(o && json_object_array_length(o) == 2);
+	json_object_put(o);
+
+	/* every shape of SIO_JSON_MAX_DEPTH levels: accepted by the scanner,
+	 * parsed; one more: neither */
+	static const char *const bottoms[] = {"1", "{}", "[]", "{\"a\":1}",
+					      "[1]"};
+	for (int object = 0; object < 2; object++)
+		for (size_t b = 0; b < sizeof(bottoms) / sizeof(*bottoms); b++)
+			for (int depth = SIO_JSON_MAX_DEPTH - 1;
+			     depth <= SIO_JSON_MAX_DEPTH + 1; depth++) {
+				char s[512];
+				size_t n = 0;
+				/* the arguments array, then containers down to
+				 * the bottom (a container itself, or not) */
+				int levels =
+				    depth - 1 - (bottoms[b][0] == '1' ? 0 : 1);
+				s[n++] = '[';
+				for (int i = 0; i < levels; i++)
+					n += (size_t)sprintf(s + n, "%s",
+							     object ? "{\"k\":"
+								    : "[");
+				n += (size_t)sprintf(s + n, "%s", bottoms[b]);
+				for (int i = 0; i < levels; i++)
+					s[n++] = object ? '}' : ']';
+				s[n++] = ']';
+				s[n] = '\0';
+				int scanned =
+				    sio__json_scan(s, s + n,
+						   SIO_JSON_MAX_DEPTH) == s + n;
+				CHECK_INT(scanned, depth <= SIO_JSON_MAX_DEPTH);
+				check_args_parse(__LINE__, s, 0, scanned);
+			}
+}
+
+/* sio__json_parse(): the scanner decides, json-c builds. (Its callers
+ * give it arrays and objects; a bare number or literal, which json-c
+ * leaves unfinished without a byte after it, is not tested here.) */
+static void test_json_parse(void)
+{
+	static const struct {
+		const char *in;
+		json_type type; /* json_type_null: refused (NULL) */
+	} cases[] = {
+	    {"[1,\"a\"]", json_type_array},
+	    {" {\"a\":[true]} \n", json_type_object},
+	    {"\"s\"", json_type_string},
+	    {"", json_type_null},
+	    {"  ", json_type_null},
+	    {"[1] x", json_type_null},
+	    {"[1][2]", json_type_null},
+	    {"[1,]", json_type_null},
+	    {"{\"a\":1,}", json_type_null},
+	    {"[01]", json_type_null},
+	    {"['a']", json_type_null},
+	    {"[\"a\tb\"]", json_type_null},
+	    {"NaN", json_type_null},
+	    {"[1 2]", json_type_null},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		size_t n = strlen(cases[i].in);
+		char *b = exact(cases[i].in, n);
+		json_object *o = sio__json_parse(b, n);
+		test_checks++;
+		if (cases[i].type == json_type_null
+			? o != NULL
+			: !json_object_is_type(o, cases[i].type))
+			TEST_FAIL("sio__json_parse(%s): %s", cases[i].in,
+				  o ? json_object_to_json_string(o) : "NULL");
+		json_object_put(o);
+		free(b);
+	}
+	/* the bytes are taken as given (a NUL inside is not an end) */
+	CHECK(sio__json_parse("[1]\0", 4) == NULL);
+	/* the nesting limit, whatever is at the bottom */
+	for (int depth = SIO_JSON_MAX_DEPTH; depth <= SIO_JSON_MAX_DEPTH + 1;
+	     depth++) {
+		char *s = nest(depth, 1); /* {"k":...1...} */
+		json_object *o = sio__json_parse(s, strlen(s));
+		CHECK_INT(o != NULL, depth <= SIO_JSON_MAX_DEPTH);
+		json_object_put(o);
+		free(s);
+		s = nest(depth, 0); /* [[...1...]] */
+		o = sio__json_parse(s, strlen(s));
+		CHECK_INT(o != NULL, depth <= SIO_JSON_MAX_DEPTH);
+		json_object_put(o);
+		free(s);
+	}
+}
+
 int main(void)
 {
 	test_scan();
@@ -413,5 +544,7 @@ int main(void)
 	test_depth();
 	test_ws();
 	test_string_decode();
+	test_args_parse();
+	test_json_parse();
 	TEST_EXIT();
 }

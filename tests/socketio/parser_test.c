@@ -339,6 +339,90 @@ static void test_depth(void)
 	CHECK_INT(decode_n(c, n + 6, 10, &p, NULL), -EINVAL);
 }
 
+/* In a binary packet every placeholder names one of its attachments
+ * (socket.io-parser's reconstructPacket: "illegal attachments"). */
+static void test_placeholders(void)
+{
+	static const char *const ok_in[] = {
+	    "51-[\"ev\",{\"_placeholder\":true,\"num\":0}]",
+	    "52-[\"ev\",{\"_placeholder\":true,\"num\":1},"
+	    "{\"_placeholder\":true,\"num\":0}]",
+	    /* nested in arrays and objects */
+	    "52-[\"ev\",{\"a\":[1,{\"b\":{\"_placeholder\":true,\"num\":1}}]}]",
+	    "62-/a,4[[{\"_placeholder\":true,\"num\":1}],"
+	    "{\"_placeholder\":true,\"num\":0}]",
+	    /* not a placeholder: "_placeholder" not true */
+	    "51-[\"ev\",{\"_placeholder\":false,\"num\":7}]",
+	    "51-[\"ev\",{\"_placeholder\":1,\"num\":7}]",
+	    "51-[\"ev\",{\"_placeholder\":\"true\",\"num\":7}]",
+	    /* attachments need not all be named */
+	    "53-[\"ev\",{\"_placeholder\":true,\"num\":2}]",
+	    "52-[\"ev\"]",
+	    /* the key order does not matter */
+	    "51-[\"ev\",{\"num\":0,\"x\":1,\"_placeholder\":true}]",
+	    /* whitespace inside */
+	    "51-[\"ev\", { \"_placeholder\" : true , \"num\" : 0 } ]",
+	    /* no attachments: a placeholder is a plain object, as when the
+	     * reference parser does not reconstruct */
+	    "2[\"ev\",{\"_placeholder\":true,\"num\":5}]",
+	    "50-[\"ev\",{\"_placeholder\":true,\"num\":0}]",
+	    "30[{\"_placeholder\":true,\"num\":0}]",
+	    /* the name may be the placeholder-like string, it is a string */
+	    "51-[\"_placeholder\",{\"_placeholder\":true,\"num\":0}]",
+	};
+	static const char *const bad_in[] = {
+	    "51-[\"ev\",{\"_placeholder\":true,\"num\":1}]",
+	    "51-[\"ev\",{\"_placeholder\":true,\"num\":-1}]",
+	    "51-[\"ev\",{\"_placeholder\":true}]",
+	    "51-[\"ev\",{\"_placeholder\":true,\"num\":\"0\"}]",
+	    "51-[\"ev\",{\"_placeholder\":true,\"num\":null}]",
+	    "51-[\"ev\",{\"_placeholder\":true,\"num\":[0]}]",
+	    "52-[\"ev\",{\"_placeholder\":true,\"num\":0},"
+	    "{\"_placeholder\":true,\"num\":2}]",
+	    "52-[\"ev\",{\"a\":[{\"_placeholder\":true,\"num\":9}]}]",
+	    "61-/a,4[{\"_placeholder\":true,\"num\":1}]",
+	    "51-[\"ev\",{\"_placeholder\":true,\"num\":4294967296}]",
+	};
+	for (size_t i = 0; i < sizeof(ok_in) / sizeof(*ok_in); i++) {
+		sio_packet_t p;
+		int r = decode_n(ok_in[i], strlen(ok_in[i]), 10, &p, NULL);
+		if (r != 0)
+			TEST_FAIL("decode(%s) = %d, expected 0", ok_in[i], r);
+		else
+			test_checks++;
+	}
+	for (size_t i = 0; i < sizeof(bad_in) / sizeof(*bad_in); i++) {
+		sio_packet_t p;
+		int r = decode_n(bad_in[i], strlen(bad_in[i]), 10, &p, NULL);
+		if (r != -EINVAL)
+			TEST_FAIL("decode(%s) = %d, expected -EINVAL",
+				  bad_in[i], r);
+		else
+			test_checks++;
+	}
+	/* the nesting limit is the same with attachments: 32 levels with a
+	 * placeholder at the bottom pass, 33 do not */
+	for (int depth = SIO_JSON_MAX_DEPTH; depth <= SIO_JSON_MAX_DEPTH + 1;
+	     depth++) {
+		char s[1024];
+		size_t n = (size_t)sprintf(s, "51-[\"a\",");
+		for (int i = 2; i < depth; i++)
+			s[n++] = '[';
+		n +=
+		    (size_t)sprintf(s + n, "{\"_placeholder\":true,\"num\":0}");
+		for (int i = 2; i < depth; i++)
+			s[n++] = ']';
+		s[n++] = ']';
+		sio_packet_t p;
+		CHECK_INT(decode_n(s, n, 10, &p, NULL),
+			  depth <= SIO_JSON_MAX_DEPTH ? 0 : -EINVAL);
+		/* and the same wrong index is refused at the deepest level */
+		s[n - depth - 1] = '1'; /* the "0" before "}" */
+		if (depth == SIO_JSON_MAX_DEPTH)
+			CHECK_INT(decode_n(s, n, 10, &p, NULL), -EINVAL);
+	}
+}
+
 /* The event name as socket.c decodes it. */
 static void test_event_names(void)
 {
@@ -449,6 +533,7 @@ int main(void)
 	test_good();
 	test_bad();
 	test_depth();
+	test_placeholders();
 	test_event_names();
 	test_header();
 	TEST_EXIT();
