@@ -116,11 +116,19 @@ void sio__socket_on_ack(sio_socket_t *s, const sio_packet_t *p,
 	unlink_ack(s, a);
 	if (a->timer)
 		event_free(a->timer);
-	sio_args_t args = {p->data, p->data_len, bins, nbins};
+	/* a NUL-terminated copy, as event handlers get */
+	char *json = malloc(p->data_len + 1);
+	if (json) {
+		memcpy(json, p->data, p->data_len);
+		json[p->data_len] = '\0';
+	}
+	sio_args_t args = {json ? json : "[]", json ? p->data_len : 2, bins,
+			   nbins};
 	if (a->bcast)
 		sio__broadcast_ack_answer(a->bcast, a, &args);
 	else
 		a->cb(a->ud, s, 0, &args);
+	free(json);
 	free(a);
 }
 
@@ -129,6 +137,8 @@ void sio__socket_on_ack(sio_socket_t *s, const sio_packet_t *p,
  * gatherer lists them so that it can withdraw those left at the end. */
 
 struct sio_broadcast_ack {
+	sio_server_t *srv;
+	sio_broadcast_ack_t *next, *prev; /* the server's pending ones */
 	sio_broadcast_ack_fn cb;
 	void *ud;
 	sio_pending_ack_t **entries; /* NULL once answered or lost */
@@ -149,6 +159,12 @@ static void free_args(sio_args_t *a)
 
 static void finish(sio_broadcast_ack_t *b, int err)
 {
+	if (b->prev)
+		b->prev->next = b->next;
+	else
+		b->srv->gatherers = b->next;
+	if (b->next)
+		b->next->prev = b->prev;
 	for (size_t i = 0; i < b->nentries; i++) {
 		sio_pending_ack_t *a = b->entries[i];
 		if (!a)
@@ -273,11 +289,16 @@ int sio_emit_with_ack(sio_nsp_t *nsp, const sio_target_t *to, const char *event,
 		return -ENOMEM;
 	b->cb = cb;
 	b->ud = ud;
+	b->srv = nsp->srv;
 	b->timer = evtimer_new(nsp->srv->base, bcast_timeout_cb, b);
 	if (!b->timer) {
 		free(b);
 		return -ENOMEM;
 	}
+	b->next = b->srv->gatherers;
+	if (b->next)
+		b->next->prev = b;
+	b->srv->gatherers = b;
 	/* a dynamic parent reaches its children, each with its own ids */
 	for (sio_nsp_t *n = nsp->children ? nsp->children : nsp; n;
 	     n = nsp->children ? n->next_child : NULL) {
@@ -302,4 +323,10 @@ int sio_emit_with_ack(sio_nsp_t *nsp, const sio_target_t *to, const char *event,
 	struct timeval now = {0, 0};
 	evtimer_add(b->timer, b->expected && b->responses ? &tv : &now);
 	return 0;
+}
+
+void sio__broadcast_acks_abort(sio_server_t *srv)
+{
+	while (srv->gatherers)
+		finish(srv->gatherers, -ECONNRESET);
 }

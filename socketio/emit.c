@@ -39,8 +39,9 @@ static int array_inner(const sio_args_t *args, const char **inner, size_t *len)
 	while (e > p && (e[-1] == ' ' || e[-1] == '\n' || e[-1] == '\t' ||
 			 e[-1] == '\r'))
 		e--;
-	if (e - p < 2 || *p != '[' || e[-1] != ']')
-		return -EINVAL;
+	if (e - p < 2 || *p != '[' ||
+	    sio__json_scan(p, e, SIO_JSON_MAX_DEPTH) != e)
+		return -EINVAL; /* not one valid JSON array */
 	p = sio__json_ws(p + 1, e - 1);
 	*inner = p;
 	*len = (size_t)(e - 1 - p);

@@ -100,6 +100,7 @@ struct sio_server {
 	sio_nsp_t *parents; /* dynamic parents */
 	uint64_t broadcast_seq;
 	sio_socket_t *dead; /* disconnected, freed at the end of the loop */
+	sio_broadcast_ack_t *gatherers; /* broadcasts waiting for acks */
 	struct event *reap_ev;
 	const struct timeval *tv_connect_timeout;
 	void (*request_fn)(void *ud, eio_request_t *req);
@@ -145,5 +146,7 @@ sio_pending_ack_t *sio__socket_await_ack(sio_socket_t *s, int64_t id);
 void sio__broadcast_ack_answer(sio_broadcast_ack_t *b, sio_pending_ack_t *a,
 			       const sio_args_t *args);
 void sio__broadcast_ack_lost(sio_broadcast_ack_t *b, sio_pending_ack_t *a);
+/* Answers every pending broadcast ack with -ECONNRESET (server freed). */
+void sio__broadcast_acks_abort(sio_server_t *srv);
 
 #endif

@@ -246,6 +246,8 @@ json_object *sio__json_parse(const char *text, size_t len)
 	if (!tok)
 		return NULL;
 	json_object *o = json_tokener_parse_ex(tok, text, (int)len);
+	if (!o && json_tokener_get_error(tok) == json_tokener_continue)
+		o = json_tokener_parse_ex(tok, " ", 1); /* a number ends here */
 	if (json_tokener_get_error(tok) != json_tokener_success) {
 		json_object_put(o);
 		o = NULL;

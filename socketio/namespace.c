@@ -166,8 +166,10 @@ static int add_handler(sio_handler_t **list, const char *event,
 	return 0;
 }
 
+/* A dynamic child runs its parent's handlers: register there. */
 #define ADD(list, event, fn, ud)                                               \
-	add_handler(&(list), event, (void (*)(void))(fn), ud)
+	(nsp->parent ? -EINVAL                                                 \
+		     : add_handler(&(list), event, (void (*)(void))(fn), ud))
 
 int sio_nsp_use(sio_nsp_t *nsp, sio_middleware_fn fn, void *ud)
 {

@@ -27,6 +27,21 @@ static int is_reserved(const char *lit, size_t len)
 	return 0;
 }
 
+/* 1 if the string literal escapes a NUL ("\u0000"), which a C string
+ * cannot carry. */
+static int escapes_nul(const char *lit, size_t len)
+{
+	for (size_t i = 1; i + 1 < len; i++) {
+		if (lit[i] != '\\')
+			continue;
+		if (lit[i + 1] == 'u' && i + 5 < len &&
+		    memcmp(lit + i + 2, "0000", 4) == 0)
+			return 1;
+		i++; /* skip the escaped character */
+	}
+	return 0;
+}
+
 /* Splits an event array into its name and the rest; checks the name. */
 static int split_event(sio_packet_t *p)
 {
@@ -38,7 +53,8 @@ static int split_event(sio_packet_t *p)
 	if (!name_end)
 		return -EINVAL;
 	if (*q == '"') {
-		if (is_reserved(q, (size_t)(name_end - q)))
+		if (is_reserved(q, (size_t)(name_end - q)) ||
+		    escapes_nul(q, (size_t)(name_end - q)))
 			return -EINVAL;
 	} else if (!(*q == '-' || (*q >= '0' && *q <= '9'))) {
 		return -EINVAL; /* neither a string nor a number */
@@ -72,7 +88,10 @@ static int placeholders_ok(json_object *o, unsigned attachments)
 	    json_object_is_type(ph, json_type_boolean) &&
 	    json_object_get_boolean(ph))
 		return json_object_object_get_ex(o, "num", &num) &&
-		       json_object_is_type(num, json_type_int) &&
+		       (json_object_is_type(num, json_type_int) ||
+			(json_object_is_type(num, json_type_double) &&
+			 json_object_get_double(num) ==
+			     (double)json_object_get_int64(num))) &&
 		       json_object_get_int64(num) >= 0 &&
 		       json_object_get_int64(num) < (int64_t)attachments;
 	json_object_object_foreach(o, key, value)

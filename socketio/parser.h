@@ -44,7 +44,8 @@ typedef struct sio_packet {
  * types only; an ack id of at most 15 digits; valid JSON nesting at most
  * SIO_JSON_MAX_DEPTH; CONNECT data an object or absent; DISCONNECT data
  * absent; EVENT data a non-empty array whose first element is a
- * non-reserved string or a number; ACK data an array, with an id.
+ * non-reserved string (without NUL) or a number; ACK data an array, with
+ * an id.
  * CONNECT_ERROR packets come only from servers and are refused. In a
  * binary packet, every placeholder must name one of its attachments.
  * Returns 0 with *out pointing into `buf`, or -EINVAL. */

@@ -328,6 +328,7 @@ void sio_server_free(sio_server_t *srv)
 	if (!srv)
 		return;
 	eio_server_free(srv->eio); /* closes every client and socket */
+	sio__broadcast_acks_abort(srv);
 	reap(srv);
 	while (srv->nsps) {
 		sio_nsp_t *n = srv->nsps;

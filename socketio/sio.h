@@ -127,7 +127,8 @@ eio_server_t *sio_server_engine(const sio_server_t *srv);
 /* Requests outside the Socket.IO path (see eio_callbacks_t.request). */
 void sio_server_on_request(sio_server_t *srv,
 			   void (*fn)(void *ud, eio_request_t *req), void *ud);
-/* Disconnects every socket ("server shutting down") and frees. */
+/* Disconnects every socket ("server shutting down"), answers broadcast
+ * acks still pending with -ECONNRESET, and frees. */
 void sio_server_free(sio_server_t *srv);
 
 /* --- Namespaces ----------------------------------------------------- */
@@ -147,8 +148,9 @@ sio_nsp_t *sio_of_match(sio_server_t *srv,
 const char *sio_nsp_name(const sio_nsp_t *nsp);
 sio_server_t *sio_nsp_server(const sio_nsp_t *nsp);
 
-/* Registration; each returns 0 or -ENOMEM. Handlers run in the order
- * registered. */
+/* Registration; each returns 0, -ENOMEM, or -EINVAL on a namespace made
+ * by a dynamic parent (register on the parent: its children share its
+ * handlers). Handlers run in the order registered. */
 int sio_nsp_use(sio_nsp_t *nsp, sio_middleware_fn fn, void *ud);
 int sio_nsp_on_connection(sio_nsp_t *nsp, sio_connection_fn fn, void *ud);
 int sio_nsp_on(sio_nsp_t *nsp, const char *event, sio_event_fn fn, void *ud);
@@ -235,9 +237,11 @@ int sio_socket_in(const sio_socket_t *s, const char *room);
  * `max` of `out`. */
 size_t sio_socket_rooms(const sio_socket_t *s, const char **out, size_t max);
 
-/* Disconnects from the namespace ("server namespace disconnect"); with
- * `close`, closes the whole connection ("forced server close"). The
- * disconnect callbacks fire before this returns. */
+/* Disconnects from the namespace: the client gets a DISCONNECT packet and
+ * the reason is "server namespace disconnect". With `close`, every
+ * namespace of the connection is disconnected so, and then the connection
+ * closes, as Node's socket.disconnect(true). The disconnect callbacks fire
+ * before this returns. */
 void sio_socket_disconnect(sio_socket_t *s, int close);
 
 #ifdef __cplusplus

@@ -181,11 +181,13 @@ static char *event_name(const sio_packet_t *p, char *buf, size_t cap)
 void sio__socket_on_event(sio_socket_t *s, const sio_packet_t *p,
 			  const sio_bin_t *bins, size_t nbins)
 {
+	/* a decoded name is never longer than its literal; the parser has
+	 * refused names holding NUL */
 	char namebuf[256];
-	char *name = event_name(p, namebuf, sizeof(namebuf));
-	char *heap = NULL;
-	if (!name && p->name_len < 65536 && (heap = malloc(p->name_len + 1)))
-		name = event_name(p, heap, p->name_len + 1);
+	char *heap =
+	    p->name_len < sizeof(namebuf) ? NULL : malloc(p->name_len + 1);
+	char *name = event_name(p, heap ? heap : namebuf,
+				heap ? p->name_len + 1 : sizeof(namebuf));
 	/* the arguments: "[" + the elements after the name */
 	char *json = malloc(p->rest_len + 2);
 	if (!name || !json) {

@@ -482,9 +482,7 @@ static void test_args_parse(void)
 			}
 }
 
-/* sio__json_parse(): the scanner decides, json-c builds. (Its callers
- * give it arrays and objects; a bare number or literal, which json-c
- * leaves unfinished without a byte after it, is not tested here.) */
+/* sio__json_parse(): the scanner decides, json-c builds. */
 static void test_json_parse(void)
 {
 	static const struct {
@@ -494,6 +492,11 @@ static void test_json_parse(void)
 	    {"[1,\"a\"]", json_type_array},
 	    {" {\"a\":[true]} \n", json_type_object},
 	    {"\"s\"", json_type_string},
+	    /* a bare number ends where the bytes end (json-c alone would
+	     * wait for more: the parse returned NULL) */
+	    {"7", json_type_int},
+	    {"-1.5e3", json_type_double},
+	    {"true", json_type_boolean},
 	    {"", json_type_null},
 	    {"  ", json_type_null},
 	    {"[1] x", json_type_null},

@@ -186,6 +186,11 @@ static const char *const bad[] = {
     "2[\"removeListener\"]",
     "2/a,5[\"disconnect\",1]",
     "2[\"\\u0063onnect\"]", /* an escaped reserved name */
+    /* an event name holding NUL: a C handler could not be given it (it
+     * used to close the connection as "forced close", which recovery
+     * keeps, rather than as a parse error) */
+    "2[\"a\\u0000b\"]",
+    "2[\"\\u0000\",1]",
     "2[true]",
     "2[false]",
     "2[null]",
