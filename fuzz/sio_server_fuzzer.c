@@ -21,67 +21,25 @@
  * so that the fuzzer reaches rooms, broadcasts, acks both ways,
  * disconnects and recovery.
  *
- * Ids come from libsodium's randombytes, replaced here by a counter reset
- * for every input, so that ids, private ids and recovery offsets are the
- * same on every run of an input: with SIO_FUZZER_ECHO set the server's
- * answers are copied to stderr, to learn them when writing seeds:
+ * Ids come from libsodium's randombytes, replaced by a counter reset for
+ * every input (fuzz_server.c, which also drives the connections), so
+ * that ids, private ids and recovery offsets are the same on every run of
+ * an input: with SIO_FUZZER_ECHO set the server's answers are copied to
+ * stderr, to learn them when writing seeds:
  *   SIO_FUZZER_ECHO=1 ./fuzz/sio_server_fuzzer fuzz/corpus/sio_server/x */
-#include "conn.h"
 #include "eio.h"
+#include "fuzz_server.h"
 #include "sio.h"
 #include "utf8.h"
 
 #include <errno.h>
 #include <event2/event.h>
 #include <json-c/json.h>
-#include <netinet/in.h>
-#include <signal.h>
-#include <sodium.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <unistd.h>
-
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-/* --- deterministic randombytes (as http_fuzzer.c) ---------------------- */
-
-static uint32_t rng_next;
-
-static uint8_t rng_byte(void)
-{
-	uint32_t c = rng_next++;
-	return (uint8_t)(c ^ (c >> 8) * 131 ^ (c >> 16) * 37);
-}
-
-static const char *rng_name(void)
-{
-	return "fuzz-counter";
-}
-
-static uint32_t rng_random(void)
-{
-	uint32_t r = 0;
-	for (int i = 0; i < 4; i++)
-		r = r << 8 | rng_byte();
-	return r;
-}
-
-static void rng_buf(void *const buf, const size_t size)
-{
-	uint8_t *b = buf;
-	for (size_t i = 0; i < size; i++)
-		b[i] = rng_byte();
-}
-
-static randombytes_implementation rng = {
-    .implementation_name = rng_name,
-    .random = rng_random,
-    .buf = rng_buf,
-};
 
 /* --- handlers ------------------------------------------------------------ */
 
@@ -258,73 +216,12 @@ static int match_m(void *ud, const char *name)
 
 /* --- driver --------------------------------------------------------------- */
 
-static struct event_base *base;
-static int echo;
-
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
 	(void)argv;
-	signal(SIGPIPE, SIG_IGN);
-	echo = getenv("SIO_FUZZER_ECHO") != NULL;
-	if (randombytes_set_implementation(&rng) != 0 || sodium_init() < 0)
-		abort();
-	base = event_base_new();
-	if (!base)
-		abort();
+	fuzz_server_init("SIO_FUZZER_ECHO");
 	return 0;
-}
-
-/* Reads and discards what the server sent: 1 if it sent something, 0 if
- * nothing, -1 once it closed the connection. */
-static int drain(int fd)
-{
-	char buf[16384];
-	int got = 0;
-	for (;;) {
-		ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
-		if (n > 0) {
-			got = 1;
-			if (echo)
-				fwrite(buf, 1, (size_t)n, stderr);
-			continue;
-		}
-		if (n == 0)
-			return -1;
-		if (errno == EINTR)
-			continue;
-		if (errno == EAGAIN || errno == EWOULDBLOCK)
-			return got;
-		return -1;
-	}
-}
-
-/* Runs the loop while the connection makes progress. */
-static void pump(int fd, const uint8_t *out, size_t len)
-{
-	size_t off = 0;
-	int idle = 0;
-	for (int iter = 0; iter < 10000 && idle < 4; iter++) {
-		int progress = 0;
-		if (off < len) {
-			ssize_t n = send(fd, out + off, len - off,
-					 MSG_DONTWAIT | MSG_NOSIGNAL);
-			if (n > 0) {
-				off += (size_t)n;
-				progress = 1;
-			} else if (n < 0 && errno != EAGAIN &&
-				   errno != EWOULDBLOCK && errno != EINTR) {
-				off = len; /* the server closed */
-			}
-		}
-		event_base_loop(base, EVLOOP_NONBLOCK);
-		int d = drain(fd);
-		if (d < 0)
-			break;
-		if (d > 0)
-			progress = 1;
-		idle = progress ? 0 : idle + 1;
-	}
 }
 
 typedef struct {
@@ -376,33 +273,24 @@ static const char upgrade[] =
 
 static void run_connection(sio_server_t *srv, const buf_t *out)
 {
-	int sv[2];
-	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0)
-		abort();
-	evutil_make_socket_nonblocking(sv[0]);
-	evutil_make_socket_nonblocking(sv[1]);
-	struct sockaddr_in sin = {.sin_family = AF_INET,
-				  .sin_port = htons(40000)};
-	sin.sin_addr.s_addr = htonl(0x7f000001);
-	eio__conn_accept(sio_server_engine(srv), sv[0],
-			 (const struct sockaddr *)&sin);
-	pump(sv[1], out->b, out->len);
+	int fd = fuzz_server_connect(sio_server_engine(srv));
+	fuzz_server_pump(fd, out->b, out->len, 0);
 	/* the client drops: the server sees EOF */
-	close(sv[1]);
+	close(fd);
 	for (int i = 0; i < 4; i++)
-		event_base_loop(base, EVLOOP_NONBLOCK);
-	if (echo)
+		event_base_loop(fuzz_base, EVLOOP_NONBLOCK);
+	if (fuzz_server_echo())
 		fputs("\n--- dropped\n", stderr);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	rng_next = 0;
+	fuzz_server_reset();
 	sio_options_t opts;
 	sio_options_init(&opts);
 	opts.recovery_window_ms = 60000;
 	opts.eio.max_payload = 100000;
-	sio_server_t *srv = sio_server_new(base, &opts);
+	sio_server_t *srv = sio_server_new(fuzz_base, &opts);
 	if (!srv)
 		abort();
 	setup_nsp(sio_of(srv, "/"));
@@ -430,6 +318,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	free(out.b);
 	sio_server_free(srv);
 	/* run what the free left active, so nothing carries over */
-	event_base_loop(base, EVLOOP_NONBLOCK);
+	event_base_loop(fuzz_base, EVLOOP_NONBLOCK);
 	return 0;
 }

@@ -1,32 +1,25 @@
 /* End-to-end test of the HTTP layer (engineio/conn.c and the routing of
  * server.c): a real server on 127.0.0.1 driven by event_base_dispatch() in
  * the main thread, and a client thread speaking raw HTTP/1.1 over
- * blocking sockets. Only the client thread runs checks while the loop
+ * blocking sockets (tests/client.c). Only the client thread runs checks while the loop
  * runs; the server's callbacks answer requests and count, and the main
  * thread checks the counts once the client is done. */
-#define _GNU_SOURCE /* memmem */
 #include "../test.h"
+#include "../client.h"
 #include "eio.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <event2/event.h>
-#include <netinet/in.h>
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <sys/socket.h>
-#include <sys/time.h>
 #include <unistd.h>
 
 #define MAX_PAYLOAD 1000
 
 static uint16_t port;  /* the main server */
 static uint16_t port2; /* a server with a short HTTP timeout */
-static atomic_int client_done;
 static atomic_int n_requests; /* request callback calls */
 static atomic_int n_messages; /* message callback calls */
 static atomic_int n_opens, n_closes, n_shutdown_closes, n_transport_closes;
@@ -80,180 +73,7 @@ static void on_close(void *ud, eio_session_t *s, eio_close_reason_t reason)
 		atomic_fetch_add(&n_transport_closes, 1);
 }
 
-static void poll_done(evutil_socket_t fd, short what, void *arg)
-{
-	(void)fd;
-	(void)what;
-	if (atomic_load(&client_done))
-		event_base_loopbreak(arg);
-}
-
 /* --- client side (client thread) --------------------------------------- */
-
-typedef struct {
-	int fd;
-	char buf[1 << 16];
-	size_t len;
-} client_t;
-
-typedef struct {
-	int status;
-	char head[8192]; /* status line and headers */
-	char *body;
-	size_t body_len;
-} resp_t;
-
-static int client_connect_to(client_t *c, uint16_t to)
-{
-	c->len = 0;
-	c->fd = socket(AF_INET, SOCK_STREAM, 0);
-	if (c->fd < 0)
-		return -1;
-	struct timeval tv = {.tv_sec = 10};
-	setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	struct sockaddr_in sa = {.sin_family = AF_INET,
-				 .sin_port = htons(to)};
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (connect(c->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		close(c->fd);
-		c->fd = -1;
-		return -1;
-	}
-	return 0;
-}
-
-static int client_connect(client_t *c)
-{
-	return client_connect_to(c, port);
-}
-
-static void client_close(client_t *c)
-{
-	if (c->fd >= 0)
-		close(c->fd);
-	c->fd = -1;
-}
-
-/* Sends everything; errors (the server closed early) are not fatal. */
-static int client_send(client_t *c, const void *data, size_t len)
-{
-	const char *p = data;
-	while (len > 0) {
-		ssize_t n = send(c->fd, p, len, MSG_NOSIGNAL);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-static int client_send_str(client_t *c, const char *s)
-{
-	return client_send(c, s, strlen(s));
-}
-
-/* Reads more bytes into the buffer: >0, 0 at EOF, -1 on error/timeout. */
-static ssize_t client_fill(client_t *c)
-{
-	if (c->len == sizeof(c->buf))
-		return -1;
-	for (;;) {
-		ssize_t n = recv(c->fd, c->buf + c->len, sizeof(c->buf) - c->len,
-				 0);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n > 0)
-			c->len += (size_t)n;
-		return n;
-	}
-}
-
-static void resp_free(resp_t *r)
-{
-	free(r->body);
-	r->body = NULL;
-}
-
-/* The value of header `name` in the response head, or NULL. */
-static const char *resp_header(const resp_t *r, const char *name,
-			       char *out, size_t outlen)
-{
-	size_t nlen = strlen(name);
-	const char *line = strstr(r->head, "\r\n");
-	while (line) {
-		line += 2;
-		if (strncasecmp(line, name, nlen) == 0 && line[nlen] == ':') {
-			const char *v = line + nlen + 1;
-			while (*v == ' ')
-				v++;
-			const char *e = strstr(v, "\r\n");
-			size_t vl = e ? (size_t)(e - v) : strlen(v);
-			if (vl >= outlen)
-				vl = outlen - 1;
-			memcpy(out, v, vl);
-			out[vl] = '\0';
-			return out;
-		}
-		line = strstr(line, "\r\n");
-	}
-	return NULL;
-}
-
-/* Reads one response (head and Content-Length body). 0 or -1. */
-static int client_response(client_t *c, resp_t *r)
-{
-	memset(r, 0, sizeof(*r));
-	char *end;
-	for (;;) {
-		end = memmem(c->buf, c->len, "\r\n\r\n", 4);
-		if (end)
-			break;
-		if (client_fill(c) <= 0)
-			return -1;
-	}
-	size_t hlen = (size_t)(end - c->buf) + 2; /* keep the last CRLF */
-	if (hlen >= sizeof(r->head))
-		return -1;
-	memcpy(r->head, c->buf, hlen);
-	r->head[hlen] = '\0';
-	if (sscanf(r->head, "HTTP/1.1 %d ", &r->status) != 1)
-		return -1;
-	char cl[32];
-	size_t blen = 0;
-	if (resp_header(r, "content-length", cl, sizeof(cl)))
-		blen = strtoul(cl, NULL, 10);
-	size_t total = hlen + 2 + blen;
-	while (c->len < total)
-		if (client_fill(c) <= 0)
-			return -1;
-	r->body = malloc(blen + 1);
-	if (!r->body)
-		return -1;
-	memcpy(r->body, c->buf + hlen + 2, blen);
-	r->body[blen] = '\0';
-	r->body_len = blen;
-	memmove(c->buf, c->buf + total, c->len - total);
-	c->len -= total;
-	return 0;
-}
-
-/* 1 if the server closes the connection (EOF or reset) with no further
- * bytes, 0 otherwise. */
-static int client_closed(client_t *c)
-{
-	if (c->len > 0)
-		return 0;
-	char b[256];
-	ssize_t n;
-	do
-		n = recv(c->fd, b, sizeof(b), 0);
-	while (n < 0 && errno == EINTR);
-	return n == 0 || (n < 0 && errno == ECONNRESET);
-}
 
 /* The handshake: a polling GET without sid. Fills `sid` (21 bytes). */
 static int handshake(client_t *c, char *sid)
@@ -300,7 +120,7 @@ static int handshake(client_t *c, char *sid)
 static void test_handshake_and_echo(void)
 {
 	client_t *c = calloc(1, sizeof(*c));
-	if (client_connect(c) < 0) {
+	if (client_connect(c, port) < 0) {
 		TEST_FAIL("connect: %s", strerror(errno));
 		free(c);
 		return;
@@ -359,7 +179,7 @@ static void test_handshake_and_echo(void)
 static void test_pipelined(void)
 {
 	client_t *c = calloc(1, sizeof(*c));
-	if (client_connect(c) < 0) {
+	if (client_connect(c, port) < 0) {
 		TEST_FAIL("connect");
 		free(c);
 		return;
@@ -427,7 +247,7 @@ static void test_pipelined(void)
 static void test_request_callback(void)
 {
 	client_t *c = calloc(1, sizeof(*c));
-	if (client_connect(c) < 0) {
+	if (client_connect(c, port) < 0) {
 		TEST_FAIL("connect");
 		free(c);
 		return;
@@ -458,7 +278,7 @@ static void expect_error(const char *what, const char *req, size_t len,
 			 int status)
 {
 	client_t *c = calloc(1, sizeof(*c));
-	if (client_connect(c) < 0) {
+	if (client_connect(c, port) < 0) {
 		TEST_FAIL("%s: connect", what);
 		free(c);
 		return;
@@ -507,7 +327,7 @@ static void test_errors(void)
 
 	/* a head just under the limit is fine */
 	client_t *c = calloc(1, sizeof(*c));
-	if (client_connect(c) == 0) {
+	if (client_connect(c, port) == 0) {
 		char *ok = malloc(16000);
 		int m = sprintf(ok, "GET /under HTTP/1.1\r\nX-Big: ");
 		memset(ok + m, 'b', 15000);
@@ -569,7 +389,7 @@ static void test_long_poll(void)
 	client_t *a = calloc(1, sizeof(*a)), *b = calloc(1, sizeof(*b));
 	char sid[21], req[512];
 	resp_t r;
-	if (client_connect(a) < 0 || client_connect(b) < 0) {
+	if (client_connect(a, port) < 0 || client_connect(b, port) < 0) {
 		TEST_FAIL("connect");
 		goto out;
 	}
@@ -607,68 +427,12 @@ out:
 	free(b);
 }
 
-/* Sends a masked client frame (payload < 126 bytes). */
-static void ws_send(client_t *c, int opcode, const void *data, size_t len)
-{
-	uint8_t f[2 + 4 + 125];
-	static const uint8_t mask[4] = {0x37, 0xfa, 0x21, 0x3d};
-	f[0] = (uint8_t)(0x80 | opcode);
-	f[1] = (uint8_t)(0x80 | len);
-	memcpy(f + 2, mask, 4);
-	for (size_t i = 0; i < len; i++)
-		f[6 + i] = ((const uint8_t *)data)[i] ^ mask[i % 4];
-	client_send(c, f, 6 + len);
-}
-
-/* Reads one server frame: its first byte and payload (NUL-terminated,
- * malloc'ed). 0 or -1. */
-static int ws_recv(client_t *c, int *b0, char **payload, size_t *plen)
-{
-	while (c->len < 2)
-		if (client_fill(c) <= 0)
-			return -1;
-	const uint8_t *h = (const uint8_t *)c->buf;
-	if (h[1] & 0x80) {
-		TEST_FAIL("server frame is masked");
-		return -1;
-	}
-	size_t len = h[1] & 0x7f, hl = 2;
-	if (len == 126) {
-		while (c->len < 4)
-			if (client_fill(c) <= 0)
-				return -1;
-		len = (size_t)h[2] << 8 | h[3];
-		hl = 4;
-	} else if (len == 127) {
-		while (c->len < 10)
-			if (client_fill(c) <= 0)
-				return -1;
-		len = 0;
-		for (int i = 0; i < 8; i++)
-			len = len << 8 | h[2 + i];
-		hl = 10;
-	}
-	if (hl + len > sizeof(c->buf))
-		return -1;
-	while (c->len < hl + len)
-		if (client_fill(c) <= 0)
-			return -1;
-	*b0 = h[0];
-	*payload = malloc(len + 1);
-	memcpy(*payload, c->buf + hl, len);
-	(*payload)[len] = '\0';
-	*plen = len;
-	memmove(c->buf, c->buf + hl + len, c->len - hl - len);
-	c->len -= hl + len;
-	return 0;
-}
-
 /* A WebSocket session from the start: 101 with the RFC 6455 accept, the
  * open packet, echoes of a text and a binary message, and the close. */
 static void test_websocket(void)
 {
 	client_t *c = calloc(1, sizeof(*c));
-	if (client_connect(c) < 0) {
+	if (client_connect(c, port) < 0) {
 		TEST_FAIL("connect");
 		free(c);
 		return;
@@ -693,7 +457,7 @@ static void test_websocket(void)
 		  "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
 	CHECK_STR(resp_header(&r, "upgrade", v, sizeof(v)), "websocket");
 	resp_free(&r);
-	if (ws_recv(c, &b0, &data, &len) < 0) {
+	if (ws_recv(c, &b0, &data, &len, NULL) < 0) {
 		TEST_FAIL("websocket: no open packet");
 		goto out;
 	}
@@ -705,7 +469,7 @@ static void test_websocket(void)
 	free(data);
 
 	ws_send(c, 1, "4hi", 3);
-	if (ws_recv(c, &b0, &data, &len) == 0) {
+	if (ws_recv(c, &b0, &data, &len, NULL) == 0) {
 		CHECK_INT(b0, 0x81);
 		CHECK_MEM(data, len, "4hi", 3);
 		free(data);
@@ -713,7 +477,7 @@ static void test_websocket(void)
 		TEST_FAIL("websocket: no text echo");
 	}
 	ws_send(c, 2, "\x01\x02\x03", 3);
-	if (ws_recv(c, &b0, &data, &len) == 0) {
+	if (ws_recv(c, &b0, &data, &len, NULL) == 0) {
 		CHECK_INT(b0, 0x82);
 		CHECK_MEM(data, len, "\x01\x02\x03", 3);
 		free(data);
@@ -723,7 +487,7 @@ static void test_websocket(void)
 	/* a close frame (1000): the server answers with a close frame and
 	 * closes the connection */
 	ws_send(c, 8, "\x03\xe8", 2);
-	if (ws_recv(c, &b0, &data, &len) == 0) {
+	if (ws_recv(c, &b0, &data, &len, NULL) == 0) {
 		CHECK_INT(b0, 0x88);
 		free(data);
 		CHECK(client_closed(c));
@@ -743,7 +507,7 @@ static void test_timeouts(void)
 	client_t *c = calloc(1, sizeof(*c));
 	resp_t r;
 	char v[64];
-	if (client_connect_to(c, port2) == 0) {
+	if (client_connect(c, port2) == 0) {
 		client_send_str(c, "GET /slow HTT");
 		if (client_response(c, &r) == 0) {
 			CHECK_INT(r.status, 408);
@@ -759,13 +523,13 @@ static void test_timeouts(void)
 	}
 	client_close(c);
 
-	if (client_connect_to(c, port2) == 0)
+	if (client_connect(c, port2) == 0)
 		CHECK(client_closed(c)); /* nothing sent: EOF, no bytes */
 	else
 		TEST_FAIL("connect");
 	client_close(c);
 
-	if (client_connect_to(c, port2) == 0) {
+	if (client_connect(c, port2) == 0) {
 		client_send_str(c, "GET /idle HTTP/1.1\r\nHost: x\r\n\r\n");
 		if (client_response(c, &r) == 0) {
 			CHECK_INT(r.status, 200);
@@ -788,9 +552,8 @@ static void test_timeouts(void)
 	free(c);
 }
 
-static void *client_main(void *arg)
+static void client_main(void)
 {
-	(void)arg;
 	test_handshake_and_echo();
 	test_pipelined();
 	test_request_callback();
@@ -801,23 +564,12 @@ static void *client_main(void *arg)
 	/* after all that, the server still works */
 	client_t *c = calloc(1, sizeof(*c));
 	char sid[21];
-	if (client_connect(c) == 0)
+	if (client_connect(c, port) == 0)
 		handshake(c, sid);
 	else
 		TEST_FAIL("final connect");
 	client_close(c);
 	free(c);
-	atomic_store(&client_done, 1);
-	return NULL;
-}
-
-static void watchdog(evutil_socket_t fd, short what, void *arg)
-{
-	(void)fd;
-	(void)what;
-	(void)arg;
-	fprintf(stderr, "http_test: timed out\n");
-	_exit(1);
 }
 
 int main(void)
@@ -852,19 +604,8 @@ int main(void)
 	CHECK(port2 != 0 && port2 != port);
 	CHECK_INT(eio_server_port(srv, 1), 0);
 
-	struct timeval tick = {.tv_usec = 5000}, limit = {.tv_sec = 60};
-	struct event *poll_ev = event_new(base, -1, EV_PERSIST, poll_done, base);
-	struct event *dog = evtimer_new(base, watchdog, NULL);
-	event_add(poll_ev, &tick);
-	event_add(dog, &limit);
-
-	pthread_t th;
-	if (pthread_create(&th, NULL, client_main, NULL) != 0) {
-		fprintf(stderr, "pthread_create failed\n");
+	if (client_run(base, client_main, "http_test", 60) < 0)
 		return 1;
-	}
-	event_base_dispatch(base);
-	pthread_join(th, NULL);
 
 	/* handshakes: echo, pipelined, long poll, websocket, final */
 	CHECK_INT(atomic_load(&n_opens), 5);
@@ -878,8 +619,6 @@ int main(void)
 	/* first, second, fourth, teapot, some/path, under, idle */
 	CHECK_INT(atomic_load(&n_requests), 7);
 
-	event_free(poll_ev);
-	event_free(dog);
 	eio_server_free(srv);
 	eio_server_free(srv2);
 	CHECK_INT(atomic_load(&n_closes), 5);

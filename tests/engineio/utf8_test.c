@@ -1,5 +1,6 @@
 /* Tests of engineio/utf8.c: RFC 3629 validation. */
 #include "../test.h"
+#include "../utf8_ref.h"
 #include "utf8.h"
 
 #include <stdint.h>
@@ -93,40 +94,6 @@ static void test_length(void)
 	CHECK_INT(eio__utf8_valid(s, 0), 1);
 }
 
-/* A straightforward reference: decode, then reject what RFC 3629 does. */
-static int ref_valid(const uint8_t *s, size_t len)
-{
-	size_t i = 0;
-	while (i < len) {
-		uint8_t c = s[i];
-		size_t n;
-		uint32_t cp, min;
-		if (c < 0x80) {
-			i++;
-			continue;
-		} else if ((c & 0xE0) == 0xC0) {
-			n = 2, cp = c & 0x1F, min = 0x80;
-		} else if ((c & 0xF0) == 0xE0) {
-			n = 3, cp = c & 0x0F, min = 0x800;
-		} else if ((c & 0xF8) == 0xF0) {
-			n = 4, cp = c & 0x07, min = 0x10000;
-		} else {
-			return 0;
-		}
-		if (len - i < n)
-			return 0;
-		for (size_t k = 1; k < n; k++) {
-			if ((s[i + k] & 0xC0) != 0x80)
-				return 0;
-			cp = cp << 6 | (s[i + k] & 0x3F);
-		}
-		if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-			return 0;
-		i += n;
-	}
-	return 1;
-}
-
 /* Every string of 1, 2 and 3 bytes, and 4-byte strings over a set of
  * bytes that covers every class boundary. */
 static void test_exhaustive(void)
@@ -140,7 +107,7 @@ static void test_exhaustive(void)
 		for (size_t n = 1; n <= 3; n++) {
 			if (n < 3 && (x & ((1u << (8 * (3 - n))) - 1)) != 0)
 				continue; /* shorter strings: once each */
-			if (eio__utf8_valid(b, n) != ref_valid(b, n)) {
+			if (eio__utf8_valid(b, n) != utf8_ref_valid(b, n)) {
 				if (bad++ < 10)
 					TEST_FAIL("mismatch on %zu bytes "
 						  "%02x%02x%02x: %d",
@@ -161,7 +128,7 @@ static void test_exhaustive(void)
 					b[0] = set[i0], b[1] = set[i1];
 					b[2] = set[i2], b[3] = set[i3];
 					if (eio__utf8_valid(b, 4) !=
-						ref_valid(b, 4) &&
+						utf8_ref_valid(b, 4) &&
 					    bad++ < 20)
 						TEST_FAIL("mismatch on "
 							  "%02x%02x%02x%02x",

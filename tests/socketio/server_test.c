@@ -1,6 +1,7 @@
 /* End-to-end test of libsocketio: real sio_servers on 127.0.0.1 driven by
  * event_base_dispatch() in the main thread, and a client thread speaking
- * raw WebSocket (Engine.IO v4, Socket.IO v5) over blocking sockets.
+ * raw WebSocket (Engine.IO v4, Socket.IO v5) over blocking sockets
+ * (tests/client.c).
  *
  * The server side runs only on the loop thread: the client drives it with
  * events ("join", "to-room", "ask", ...) whose handlers use the public API
@@ -12,24 +13,18 @@
  * middleware on "/", with connection-state recovery on. */
 #define _GNU_SOURCE /* memmem */
 #include "../test.h"
+#include "../client.h"
 #include "sio.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <event2/event.h>
 #include <json-c/json.h>
-#include <netinet/in.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/time.h>
 #include <unistd.h>
 
 static uint16_t port1, port2;
-static atomic_int client_done;
 
 /* --- server side (main thread) ---------------------------------------- */
 
@@ -432,131 +427,11 @@ static int register_handlers(sio_nsp_t *nsp)
 	return r;
 }
 
-static void poll_done(evutil_socket_t fd, short what, void *arg)
-{
-	(void)fd;
-	(void)what;
-	if (atomic_load(&client_done))
-		event_base_loopbreak(arg);
-}
-
 /* --- client side (client thread) --------------------------------------- */
-
-typedef struct {
-	int fd;
-	int next_id; /* our ack ids */
-	char buf[1 << 17];
-	size_t len;
-} client_t;
-
-static int client_send(client_t *c, const void *data, size_t len)
-{
-	const char *p = data;
-	while (len > 0) {
-		ssize_t n = send(c->fd, p, len, MSG_NOSIGNAL);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-/* >0, 0 at EOF, -1 on error or timeout */
-static ssize_t client_fill(client_t *c)
-{
-	if (c->len == sizeof(c->buf))
-		return -1;
-	for (;;) {
-		ssize_t n =
-		    recv(c->fd, c->buf + c->len, sizeof(c->buf) - c->len, 0);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n > 0)
-			c->len += (size_t)n;
-		return n;
-	}
-}
-
-/* Sends a masked client frame. */
-static void ws_send(client_t *c, int opcode, const void *data, size_t len)
-{
-	uint8_t *f = malloc(len + 14);
-	static const uint8_t mask[4] = {0x37, 0xfa, 0x21, 0x3d};
-	size_t h = 0;
-	f[h++] = (uint8_t)(0x80 | opcode);
-	if (len < 126) {
-		f[h++] = (uint8_t)(0x80 | len);
-	} else if (len <= 0xFFFF) {
-		f[h++] = 0x80 | 126;
-		f[h++] = (uint8_t)(len >> 8);
-		f[h++] = (uint8_t)len;
-	} else {
-		f[h++] = 0x80 | 127;
-		for (int i = 7; i >= 0; i--)
-			f[h++] = (uint8_t)((uint64_t)len >> (8 * i));
-	}
-	memcpy(f + h, mask, 4);
-	h += 4;
-	for (size_t i = 0; i < len; i++)
-		f[h + i] = ((const uint8_t *)data)[i] ^ mask[i % 4];
-	client_send(c, f, h + len);
-	free(f);
-}
 
 static void send_text(client_t *c, const char *s)
 {
 	ws_send(c, 1, s, strlen(s));
-}
-
-/* Reads one server frame: its first byte and payload (NUL-terminated,
- * malloc'ed). 0, or -1 at EOF or reset (*eof set) or on timeout. */
-static int ws_recv(client_t *c, int *b0, char **payload, size_t *plen, int *eof)
-{
-	*eof = 0;
-	for (;;) {
-		const uint8_t *h = (const uint8_t *)c->buf;
-		if (c->len >= 2) {
-			size_t len = h[1] & 0x7f, hl = 2;
-			if (len == 126)
-				hl = 4;
-			else if (len == 127)
-				hl = 10;
-			if (c->len >= hl) {
-				if (hl == 4)
-					len = (size_t)h[2] << 8 | h[3];
-				else if (hl == 10) {
-					len = 0;
-					for (int i = 0; i < 8; i++)
-						len = len << 8 | h[2 + i];
-				}
-				if (h[1] & 0x80) {
-					TEST_FAIL("server frame is masked");
-					return -1;
-				}
-				if (hl + len > sizeof(c->buf))
-					return -1;
-				if (c->len >= hl + len) {
-					*b0 = h[0];
-					*payload = malloc(len + 1);
-					memcpy(*payload, c->buf + hl, len);
-					(*payload)[len] = '\0';
-					*plen = len;
-					memmove(c->buf, c->buf + hl + len,
-						c->len - hl - len);
-					c->len -= hl + len;
-					return 0;
-				}
-			}
-		}
-		ssize_t n = client_fill(c);
-		if (n == 0 || (n < 0 && errno == ECONNRESET))
-			*eof = 1;
-		if (n <= 0)
-			return -1;
-	}
 }
 
 /* The next Engine.IO packet ("40{...}", or the raw bytes of a binary
@@ -565,9 +440,9 @@ static int ws_recv(client_t *c, int *b0, char **payload, size_t *plen, int *eof)
 static char *next_msg(client_t *c, int *binary, size_t *len)
 {
 	for (;;) {
-		int b0, eof;
+		int b0;
 		char *p;
-		if (ws_recv(c, &b0, &p, len, &eof) < 0)
+		if (ws_recv(c, &b0, &p, len, NULL) < 0)
 			return NULL;
 		if (b0 == 0x81 && *len == 1 && p[0] == '2') {
 			send_text(c, "3");
@@ -647,33 +522,12 @@ static void expect_closed_at(int line, client_t *c)
 }
 #define EXPECT_CLOSED(c) expect_closed_at(__LINE__, c)
 
-static int tcp_connect(client_t *c, uint16_t port)
-{
-	c->len = 0;
-	c->next_id = 1;
-	c->fd = socket(AF_INET, SOCK_STREAM, 0);
-	if (c->fd < 0)
-		return -1;
-	struct timeval tv = {.tv_sec = 10};
-	setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	struct sockaddr_in sa = {.sin_family = AF_INET,
-				 .sin_port = htons(port)};
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (connect(c->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		close(c->fd);
-		c->fd = -1;
-		return -1;
-	}
-	return 0;
-}
-
 /* A client with a WebSocket Engine.IO session (the open packet read), or
  * NULL. */
 static client_t *ws_open_at(int line, uint16_t port)
 {
 	client_t *c = calloc(1, sizeof(*c));
-	if (tcp_connect(c, port) < 0) {
+	if (client_connect(c, port) < 0) {
 		TEST_FAIL("line %d: connect: %s", line, strerror(errno));
 		free(c);
 		return NULL;
@@ -713,15 +567,6 @@ fail:
 	return NULL;
 }
 #define WS_OPEN(port) ws_open_at(__LINE__, port)
-
-static void client_free(client_t *c)
-{
-	if (!c)
-		return;
-	if (c->fd >= 0)
-		close(c->fd);
-	free(c);
-}
 
 static int id_char(char ch)
 {
@@ -1480,26 +1325,14 @@ static void open_keepers(void)
 	}
 }
 
-static void *client_main(void *arg)
+static void client_main(void)
 {
-	(void)arg;
 	open_keepers();
 	test_basics();
 	test_rooms();
 	test_malformed();
 	test_dynamic();
 	test_recovery();
-	atomic_store(&client_done, 1);
-	return NULL;
-}
-
-static void watchdog(evutil_socket_t fd, short what, void *arg)
-{
-	(void)fd;
-	(void)what;
-	(void)arg;
-	fprintf(stderr, "server_test: timed out\n");
-	_exit(1);
 }
 
 int main(void)
@@ -1539,25 +1372,11 @@ int main(void)
 	port2 = eio_server_port(sio_server_engine(srv2), 0);
 	CHECK(port1 != 0 && port2 != 0 && port1 != port2);
 
-	struct timeval tick = {.tv_usec = 5000}, limit = {.tv_sec = 60};
-	struct event *poll_ev =
-	    event_new(base, -1, EV_PERSIST, poll_done, base);
-	struct event *dog = evtimer_new(base, watchdog, NULL);
-	event_add(poll_ev, &tick);
-	event_add(dog, &limit);
-
-	pthread_t th;
-	if (pthread_create(&th, NULL, client_main, NULL) != 0) {
-		fprintf(stderr, "pthread_create failed\n");
+	if (client_run(base, client_main, "server_test", 60) < 0)
 		return 1;
-	}
-	event_base_dispatch(base);
-	pthread_join(th, NULL);
 
 	CHECK(n_connections > 20);
 	CHECK(n_disconnects > 10);
-	event_free(poll_ev);
-	event_free(dog);
 	int before = n_disconnects;
 	sio_server_free(srv);
 	sio_server_free(srv2);
