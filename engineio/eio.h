@@ -116,7 +116,8 @@ typedef struct eio_callbacks {
 	/* A request outside the Engine.IO path. Answer it with
 	 * eio_request_respond() before the callback returns (the request
 	 * belongs to its connection, which may go away on the next loop
-	 * iteration). Without this callback such requests get 404. */
+	 * iteration); one left unanswered gets 500. Without this callback
+	 * such requests get 404. */
 	void (*request)(void *ud, eio_request_t *req);
 } eio_callbacks_t;
 

@@ -381,6 +381,8 @@ void eio__server_dispatch(eio_server_t *srv, eio_conn_t *c, eio_request_t *req,
 	} else if (srv->cbs.request) {
 		req->conn = c;
 		srv->cbs.request(srv->ud, req);
+		if (c->req == req && req->conn) /* not answered: the contract */
+			eio__conn_respond_and_close(c, 500, NULL, NULL, NULL, 0);
 	} else {
 		static const char body[] = "Not Found";
 		if (upgrade)
