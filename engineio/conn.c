@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <event2/event.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -113,6 +114,10 @@ void eio__conn_accept(eio_server_t *srv, evutil_socket_t fd,
 	}
 	c->srv = srv;
 	format_address(sa, c->address, sizeof(c->address));
+	/* no Nagle, as Node's servers: a message past libevent's 16 KiB
+	 * write would otherwise wait for the client's delayed ACK (~40 ms) */
+	int one = 1;
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	c->bev = bufferevent_socket_new(srv->base, fd, BEV_OPT_CLOSE_ON_FREE);
 	c->parser = malloc(sizeof(*c->parser));
 	c->timer = evtimer_new(srv->base, timer_cb, c);
