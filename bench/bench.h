@@ -170,7 +170,9 @@ static inline uint64_t bench_rand(void)
 
 /* client.c */
 void client_start(struct client *c, uint64_t now);
-int client_socket(struct client *c); /* a bound, non-blocking TCP socket */
+/* A bufferevent on a new socket bound to the client's source address;
+ * NULL after client_fail() reported why. */
+struct bufferevent *client_bufferevent(struct client *c);
 void client_message(struct client *c, const char *p, size_t n, uint64_t now);
 void client_send(struct client *c, const char *p, size_t n);
 void client_sendv(struct client *c, const struct iovec *iov, int n);

@@ -41,7 +41,7 @@ void client_kick(void)
 /* A non-blocking TCP socket bound to the client's source address. The
  * port is left to connect() (IP_BIND_ADDRESS_NO_PORT), so each source
  * address has the whole ephemeral range for each destination. */
-int client_socket(struct client *c)
+static int client_socket(struct client *c)
 {
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
@@ -60,6 +60,22 @@ int client_socket(struct client *c)
 		return -e;
 	}
 	return fd;
+}
+
+struct bufferevent *client_bufferevent(struct client *c)
+{
+	int fd = client_socket(c);
+	if (fd < 0) {
+		client_fail(c, E_SOCKET, "socket/bind: %s", strerror(-fd));
+		return NULL;
+	}
+	struct bufferevent *bev =
+	    bufferevent_socket_new(B.base, fd, BEV_OPT_CLOSE_ON_FREE);
+	if (!bev) {
+		close(fd);
+		client_fail(c, E_SOCKET, "bufferevent_socket_new failed");
+	}
+	return bev;
 }
 
 void client_start(struct client *c, uint64_t now)

@@ -43,18 +43,9 @@ static int hc_open(struct httpconn *hc)
 {
 	struct client *c = hc->c;
 	struct pollsess *ps = c->ps;
-	int fd = client_socket(c);
-	if (fd < 0) {
-		client_fail(c, E_SOCKET, "socket/bind: %s", strerror(-fd));
+	struct bufferevent *bev = client_bufferevent(c);
+	if (!bev)
 		return -1;
-	}
-	struct bufferevent *bev =
-	    bufferevent_socket_new(B.base, fd, BEV_OPT_CLOSE_ON_FREE);
-	if (!bev) {
-		close(fd);
-		client_fail(c, E_SOCKET, "bufferevent_socket_new failed");
-		return -1;
-	}
 	hc->bev = bev;
 	hc->tcp_up = 0;
 	hc->busy = 0;

@@ -29,18 +29,9 @@ static void key_base64(const unsigned char key[16], char out[25])
 
 int ws_connect(struct client *c)
 {
-	int fd = client_socket(c);
-	if (fd < 0) {
-		client_fail(c, E_SOCKET, "socket/bind: %s", strerror(-fd));
+	struct bufferevent *bev = client_bufferevent(c);
+	if (!bev)
 		return -1;
-	}
-	struct bufferevent *bev =
-	    bufferevent_socket_new(B.base, fd, BEV_OPT_CLOSE_ON_FREE);
-	if (!bev) {
-		close(fd);
-		client_fail(c, E_SOCKET, "bufferevent_socket_new failed");
-		return -1;
-	}
 	c->bev = bev;
 	bufferevent_setcb(bev, readcb, writecb, eventcb, c);
 	bufferevent_enable(bev, EV_READ | EV_WRITE);
