@@ -126,7 +126,7 @@ static void emit_fetched(void *ud, sio_socket_t *s)
 /* The event name says what to do; the first argument, when a string,
  * names a room. */
 static void on_event(void *ud, sio_socket_t *s, const char *event,
-		     const sio_args_t *args, sio_ack_t ack)
+		     const sio_args_t *args, sio_ack_t *ack)
 {
 	(void)ud;
 	json_object *t = sio_args_parse(args);
@@ -139,8 +139,8 @@ static void on_event(void *ud, sio_socket_t *s, const char *event,
 	sio_target_t to = {rooms, a0 ? 1 : 0, NULL, 0, 0};
 	sio_target_t except = {NULL, 0, rooms, a0 ? 1 : 0, 0};
 	if (strcmp(event, "echo") == 0) {
-		if (ack.id >= 0)
-			sio_ack_send(&ack, args);
+		if (ack->id >= 0)
+			sio_ack_send(ack, args);
 		else
 			sio_socket_emit(s, "echo", args);
 	} else if (strcmp(event, "join") == 0 && a0) {
@@ -191,8 +191,8 @@ static void on_event(void *ud, sio_socket_t *s, const char *event,
 		if (sio_socket_emit(s, "bad", &a) != -EINVAL)
 			abort();
 	}
-	if (ack.id >= 0) /* answer whatever was asked, once */
-		sio_ack_send(&ack, NULL);
+	if (ack->id >= 0) /* answer whatever was asked, once */
+		sio_ack_send(ack, NULL);
 	json_object_put(t);
 }
 

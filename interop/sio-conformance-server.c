@@ -53,7 +53,7 @@ static void emit_auth(void *ud, sio_socket_t *s)
 }
 
 static void on_message(void *ud, sio_socket_t *s, const char *event,
-		       const sio_args_t *args, sio_ack_t ack)
+		       const sio_args_t *args, sio_ack_t *ack)
 {
 	(void)ud;
 	(void)event;
@@ -62,12 +62,12 @@ static void on_message(void *ud, sio_socket_t *s, const char *event,
 }
 
 static void on_message_with_ack(void *ud, sio_socket_t *s, const char *event,
-				const sio_args_t *args, sio_ack_t ack)
+				const sio_args_t *args, sio_ack_t *ack)
 {
 	(void)ud;
 	(void)s;
 	(void)event;
-	sio_ack_send(&ack, args);
+	sio_ack_send(ack, args);
 }
 
 /* The first argument as a string, into buf; NULL if it is not one. */
@@ -83,7 +83,7 @@ static const char *first_string(const sio_args_t *args, char *buf, size_t cap,
 }
 
 static void on_join(void *ud, sio_socket_t *s, const char *event,
-		    const sio_args_t *args, sio_ack_t ack)
+		    const sio_args_t *args, sio_ack_t *ack)
 {
 	(void)ud;
 	(void)event;
@@ -92,13 +92,13 @@ static void on_join(void *ud, sio_socket_t *s, const char *event,
 	if (first_string(args, room, sizeof(room), &tree) &&
 	    sio_socket_join(s, room) == 0) {
 		sio_args_t ok = {"[\"ok\"]", 0, NULL, 0};
-		sio_ack_send(&ack, &ok);
+		sio_ack_send(ack, &ok);
 	}
 	json_object_put(tree);
 }
 
 static void on_broadcast(void *ud, sio_socket_t *s, const char *event,
-			 const sio_args_t *args, sio_ack_t ack)
+			 const sio_args_t *args, sio_ack_t *ack)
 {
 	(void)ud;
 	(void)event;
@@ -161,7 +161,7 @@ static json_object *first_arg(const sio_args_t *args, json_object **tree)
 }
 
 static void on_leave(void *ud, sio_socket_t *s, const char *event,
-		     const sio_args_t *args, sio_ack_t ack)
+		     const sio_args_t *args, sio_ack_t *ack)
 {
 	(void)ud;
 	(void)event;
@@ -170,13 +170,13 @@ static void on_leave(void *ud, sio_socket_t *s, const char *event,
 	if (first_string(args, room, sizeof(room), &tree)) {
 		sio_socket_leave(s, room);
 		sio_args_t ok = {"[\"ok\"]", 0, NULL, 0};
-		sio_ack_send(&ack, &ok);
+		sio_ack_send(ack, &ok);
 	}
 	json_object_put(tree);
 }
 
 static void on_broadcast_except(void *ud, sio_socket_t *s, const char *event,
-				const sio_args_t *args, sio_ack_t ack)
+				const sio_args_t *args, sio_ack_t *ack)
 {
 	(void)ud;
 	(void)event;
@@ -203,7 +203,7 @@ static void on_broadcast_except(void *ud, sio_socket_t *s, const char *event,
 }
 
 static void on_volatile(void *ud, sio_socket_t *s, const char *event,
-			const sio_args_t *args, sio_ack_t ack)
+			const sio_args_t *args, sio_ack_t *ack)
 {
 	(void)ud;
 	(void)event;
@@ -250,7 +250,7 @@ static void ping_me_answered(void *ud, sio_socket_t *s, int err,
 }
 
 static void on_server_ack(void *ud, sio_socket_t *s, const char *event,
-			  const sio_args_t *args, sio_ack_t ack)
+			  const sio_args_t *args, sio_ack_t *ack)
 {
 	(void)ud;
 	(void)event;
@@ -260,7 +260,7 @@ static void on_server_ack(void *ud, sio_socket_t *s, const char *event,
 }
 
 static void on_disconnect_me(void *ud, sio_socket_t *s, const char *event,
-			     const sio_args_t *args, sio_ack_t ack)
+			     const sio_args_t *args, sio_ack_t *ack)
 {
 	(void)ud;
 	(void)event;
@@ -274,7 +274,7 @@ static void on_disconnect_me(void *ud, sio_socket_t *s, const char *event,
 }
 
 static void on_handshake(void *ud, sio_socket_t *s, const char *event,
-			 const sio_args_t *args, sio_ack_t ack)
+			 const sio_args_t *args, sio_ack_t *ack)
 {
 	(void)ud;
 	(void)event;
@@ -289,7 +289,7 @@ static void on_handshake(void *ud, sio_socket_t *s, const char *event,
 		memcpy(json + 1, hs, len);
 		memcpy(json + 1 + len, "]", 2);
 		sio_args_t a = {json, len + 2, NULL, 0};
-		sio_ack_send(&ack, &a);
+		sio_ack_send(ack, &a);
 		free(json);
 	}
 	free(hs);

@@ -52,14 +52,16 @@ typedef struct sio_args {
 struct json_object *sio_args_parse(const sio_args_t *args);
 
 /* An acknowledgement that the client asked for; id < 0 when it did not.
- * Pass it by value; it is valid as long as its socket. */
+ * Handlers get a pointer to the one ack of the event, valid during the
+ * call; to answer later, keep a copy (valid as long as its socket). */
 typedef struct sio_ack {
 	sio_socket_t *socket;
 	int64_t id;
 } sio_ack_t;
 
-/* Answers the client's ack with `args` (NULL: no arguments). Returns 0,
- * -EINVAL when no ack was asked or it was already answered. */
+/* Answers the client's ack with `args` (NULL: no arguments) and marks it
+ * answered (id -1). Returns 0, or -EINVAL when no ack was asked or it was
+ * already answered through this pointer. */
 int sio_ack_send(sio_ack_t *ack, const sio_args_t *args);
 
 /* An error for the client (middleware refusal): message, and optional
@@ -93,9 +95,9 @@ void sio_options_init(sio_options_t *opts);
 typedef int (*sio_middleware_fn)(void *ud, sio_socket_t *s, sio_error_t *err);
 typedef void (*sio_connection_fn)(void *ud, sio_socket_t *s);
 /* An event from the client: its name, its arguments, and the ack the
- * client asked for (ack.id < 0: none). */
+ * client asked for (ack->id < 0: none), shared by the event's handlers. */
 typedef void (*sio_event_fn)(void *ud, sio_socket_t *s, const char *event,
-			     const sio_args_t *args, sio_ack_t ack);
+			     const sio_args_t *args, sio_ack_t *ack);
 /* Per-event middleware: return 0 to let the event through, non-zero to
  * drop it. */
 typedef int (*sio_event_middleware_fn)(void *ud, sio_socket_t *s,

@@ -200,7 +200,7 @@ void sio__socket_on_event(sio_socket_t *s, const sio_packet_t *p,
 	memcpy(json + 1, p->rest, p->rest_len);
 	json[p->rest_len + 1] = '\0';
 	sio_args_t args = {json, p->rest_len + 1, bins, nbins};
-	sio_ack_t ack = {s, p->id};
+	sio_ack_t ack = {s, p->id}; /* one for all handlers: answered once */
 	const sio_handlers_t *h = s->nsp->h;
 	int pass = 1;
 	for (sio_handler_t *m = h->event_mw; m && pass && s->connected;
@@ -210,9 +210,9 @@ void sio__socket_on_event(sio_socket_t *s, const sio_packet_t *p,
 	for (sio_handler_t *e = h->events; e && pass && s->connected;
 	     e = e->next)
 		if (strcmp(e->event, name) == 0)
-			((sio_event_fn)e->fn)(e->ud, s, name, &args, ack);
+			((sio_event_fn)e->fn)(e->ud, s, name, &args, &ack);
 	for (sio_handler_t *e = h->any; e && pass && s->connected; e = e->next)
-		((sio_event_fn)e->fn)(e->ud, s, name, &args, ack);
+		((sio_event_fn)e->fn)(e->ud, s, name, &args, &ack);
 	free(json);
 	free(heap);
 }

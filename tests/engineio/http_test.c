@@ -1,10 +1,12 @@
 /* End-to-end test of the HTTP layer (engineio/conn.c and the routing of
  * server.c): a real server on 127.0.0.1 driven by event_base_dispatch() in
  * the main thread, and a client thread speaking raw HTTP/1.1 over
- * blocking sockets (tests/client.c). Only the client thread runs checks while the loop
- * runs; the server's callbacks answer requests and count, and the main
+ * blocking sockets (tests/client.c). Only the client thread runs checks while
+ * the loop runs; the server's callbacks answer requests and count, and the main
  * thread checks the counts once the client is done. */
 #include "../test.h"
+
+/* after test.h: see client.h */
 #include "../client.h"
 #include "eio.h"
 
@@ -18,8 +20,8 @@
 
 #define MAX_PAYLOAD 1000
 
-static uint16_t port;  /* the main server */
-static uint16_t port2; /* a server with a short HTTP timeout */
+static uint16_t port;	      /* the main server */
+static uint16_t port2;	      /* a server with a short HTTP timeout */
 static atomic_int n_requests; /* request callback calls */
 static atomic_int n_messages; /* message callback calls */
 static atomic_int n_opens, n_closes, n_shutdown_closes, n_transport_closes;
@@ -133,7 +135,8 @@ static void test_handshake_and_echo(void)
 	}
 	/* a text and a binary message in one POST, on the same connection */
 	char req[512];
-	const char *payload = "4hello\x1e" "bAQIDBA==";
+	const char *payload = "4hello\x1e"
+			      "bAQIDBA==";
 	snprintf(req, sizeof(req),
 		 "POST /engine.io/?EIO=4&transport=polling&sid=%s HTTP/1.1\r\n"
 		 "Host: localhost\r\nContent-Type: text/plain;charset=UTF-8\r\n"
@@ -156,7 +159,10 @@ static void test_handshake_and_echo(void)
 	client_send_str(c, req);
 	if (client_response(c, &r) == 0) {
 		CHECK_INT(r.status, 200);
-		CHECK_MEM(r.body, r.body_len, "4hello\x1e" "bAQIDBA==", 16);
+		CHECK_MEM(r.body, r.body_len,
+			  "4hello\x1e"
+			  "bAQIDBA==",
+			  16);
 		resp_free(&r);
 	} else {
 		TEST_FAIL("GET: no response");
@@ -166,7 +172,8 @@ static void test_handshake_and_echo(void)
 			   "HTTP/1.1\r\nHost: localhost\r\n\r\n");
 	if (client_response(c, &r) == 0) {
 		CHECK_INT(r.status, 400);
-		CHECK_STR(r.body, "{\"code\":1,\"message\":\"Session ID unknown\"}");
+		CHECK_STR(r.body,
+			  "{\"code\":1,\"message\":\"Session ID unknown\"}");
 		resp_free(&r);
 	} else {
 		TEST_FAIL("unknown sid: no response");
@@ -184,12 +191,13 @@ static void test_pipelined(void)
 		free(c);
 		return;
 	}
-	client_send_str(c, "GET /first?q=1 HTTP/1.1\r\nHost: a\r\nX-H: one\r\n\r\n"
-			   "POST /second HTTP/1.1\r\nHost: a\r\n"
-			   "Content-Length: 4\r\n\r\nbody"
-			   "GET /engine.io/?EIO=4&transport=polling HTTP/1.1\r\n"
-			   "Host: a\r\n\r\n"
-			   "GET /fourth HTTP/1.1\r\nHost: a\r\n\r\n");
+	client_send_str(c,
+			"GET /first?q=1 HTTP/1.1\r\nHost: a\r\nX-H: one\r\n\r\n"
+			"POST /second HTTP/1.1\r\nHost: a\r\n"
+			"Content-Length: 4\r\n\r\nbody"
+			"GET /engine.io/?EIO=4&transport=polling HTTP/1.1\r\n"
+			"Host: a\r\n\r\n"
+			"GET /fourth HTTP/1.1\r\nHost: a\r\n\r\n");
 	resp_t r;
 	char v[128];
 	if (client_response(c, &r) == 0) {
@@ -319,8 +327,8 @@ static void test_errors(void)
 	 * bytes keep about 18000 */
 	size_t len = (size_t)snprintf(req, 256, "GET /x HTTP/1.1\r\n");
 	while (len < 20000)
-		len += (size_t)sprintf(req + len, "X-%05zu: 0123456789\r\n",
-				       len);
+		len +=
+		    (size_t)sprintf(req + len, "X-%05zu: 0123456789\r\n", len);
 	memcpy(req + len, "\r\n", 2);
 	expect_error("431 (many headers)", req, len + 2, 431);
 	free(req);
@@ -350,10 +358,11 @@ static void test_errors(void)
 
 	/* a POST declaring more than max_payload: 413 before the body */
 	char post[256];
-	n = snprintf(post, sizeof(post),
-		     "POST /engine.io/?EIO=4&transport=polling&sid=x HTTP/1.1\r\n"
-		     "Host: a\r\nContent-Length: %d\r\n\r\n",
-		     MAX_PAYLOAD + 1);
+	n = snprintf(
+	    post, sizeof(post),
+	    "POST /engine.io/?EIO=4&transport=polling&sid=x HTTP/1.1\r\n"
+	    "Host: a\r\nContent-Length: %d\r\n\r\n",
+	    MAX_PAYLOAD + 1);
 	expect_error("413", post, (size_t)n, 413);
 
 	/* a chunked POST growing past max_payload: 413 as well */
@@ -378,7 +387,8 @@ static void test_errors(void)
 	static const char badver[] = "GET / HTTP/9.9\r\n\r\n";
 	expect_error("400 (bad version)", badver, sizeof(badver) - 1, 400);
 	/* (llhttp accepts a space inside a header name, not a control) */
-	static const char badhdr[] = "GET / HTTP/1.1\r\nBad\x01Header: x\r\n\r\n";
+	static const char badhdr[] =
+	    "GET / HTTP/1.1\r\nBad\x01Header: x\r\n\r\n";
 	expect_error("400 (bad header)", badhdr, sizeof(badhdr) - 1, 400);
 }
 
@@ -437,11 +447,12 @@ static void test_websocket(void)
 		free(c);
 		return;
 	}
-	client_send_str(c, "GET /engine.io/?EIO=4&transport=websocket HTTP/1.1\r\n"
-			   "Host: localhost\r\nUpgrade: websocket\r\n"
-			   "Connection: Upgrade\r\n"
-			   "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-			   "Sec-WebSocket-Version: 13\r\n\r\n");
+	client_send_str(c,
+			"GET /engine.io/?EIO=4&transport=websocket HTTP/1.1\r\n"
+			"Host: localhost\r\nUpgrade: websocket\r\n"
+			"Connection: Upgrade\r\n"
+			"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+			"Sec-WebSocket-Version: 13\r\n\r\n");
 	resp_t r;
 	char v[128];
 	int b0;

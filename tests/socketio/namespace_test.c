@@ -7,7 +7,7 @@
 #include <event2/event.h>
 
 static void on_event(void *ud, sio_socket_t *s, const char *event,
-		     const sio_args_t *args, sio_ack_t ack)
+		     const sio_args_t *args, sio_ack_t *ack)
 {
 	(void)ud, (void)s, (void)event, (void)args, (void)ack;
 }

@@ -13,6 +13,8 @@
  * middleware on "/", with connection-state recovery on. */
 #define _GNU_SOURCE /* memmem */
 #include "../test.h"
+
+/* after test.h: see client.h */
 #include "../client.h"
 #include "sio.h"
 
@@ -126,19 +128,19 @@ static void ack_json(sio_ack_t *ack, const char *json)
 /* echo: the arguments back, as they came (attachments included), in the
  * ack or else in "echo-back" */
 static void on_echo(void *ud, sio_socket_t *s, const char *event,
-		    const sio_args_t *args, sio_ack_t ack)
+		    const sio_args_t *args, sio_ack_t *ack)
 {
 	(void)ud;
 	(void)event;
-	if (ack.id >= 0)
-		sio_ack_send(&ack, args);
+	if (ack->id >= 0)
+		sio_ack_send(ack, args);
 	else
 		sio_socket_emit(s, "echo-back", args);
 }
 
 /* numeric event names reach the catch-all handler */
 static void on_any(void *ud, sio_socket_t *s, const char *event,
-		   const sio_args_t *args, sio_ack_t ack)
+		   const sio_args_t *args, sio_ack_t *ack)
 {
 	(void)ud;
 	(void)ack;
@@ -153,7 +155,7 @@ static void on_any(void *ud, sio_socket_t *s, const char *event,
 
 /* whoami: [auth, id, recovered, [rooms], state] */
 static void on_whoami(void *ud, sio_socket_t *s, const char *event,
-		      const sio_args_t *args, sio_ack_t ack)
+		      const sio_args_t *args, sio_ack_t *ack)
 {
 	(void)ud;
 	(void)event;
@@ -170,12 +172,12 @@ static void on_whoami(void *ud, sio_socket_t *s, const char *event,
 			      i ? "," : "", rooms[i]);
 	snprintf(json + k, sizeof(json) - (size_t)k, "],%s]",
 		 state ? state : "null");
-	ack_json(&ack, json);
+	ack_json(ack, json);
 }
 
 /* join room: ["ok", size of the room] */
 static void on_join(void *ud, sio_socket_t *s, const char *event,
-		    const sio_args_t *args, sio_ack_t ack)
+		    const sio_args_t *args, sio_ack_t *ack)
 {
 	(void)ud;
 	(void)event;
@@ -187,12 +189,12 @@ static void on_join(void *ud, sio_socket_t *s, const char *event,
 			 sio_room_size(sio_socket_nsp(s), room));
 	else
 		snprintf(json, sizeof(json), "[\"failed\"]");
-	ack_json(&ack, json);
+	ack_json(ack, json);
 	json_object_put(t);
 }
 
 static void on_leave(void *ud, sio_socket_t *s, const char *event,
-		     const sio_args_t *args, sio_ack_t ack)
+		     const sio_args_t *args, sio_ack_t *ack)
 {
 	(void)ud;
 	(void)event;
@@ -203,13 +205,13 @@ static void on_leave(void *ud, sio_socket_t *s, const char *event,
 	char json[64];
 	snprintf(json, sizeof(json), "[%d]",
 		 room ? sio_socket_in(s, room) : -1);
-	ack_json(&ack, json);
+	ack_json(ack, json);
 	json_object_put(t);
 }
 
 /* size room|null: [sio_room_size] */
 static void on_size(void *ud, sio_socket_t *s, const char *event,
-		    const sio_args_t *args, sio_ack_t ack)
+		    const sio_args_t *args, sio_ack_t *ack)
 {
 	(void)ud;
 	(void)event;
@@ -217,14 +219,14 @@ static void on_size(void *ud, sio_socket_t *s, const char *event,
 	char json[64];
 	snprintf(json, sizeof(json), "[%zu]",
 		 sio_room_size(sio_socket_nsp(s), str_at(t, 0)));
-	ack_json(&ack, json);
+	ack_json(ack, json);
 	json_object_put(t);
 }
 
 /* to-room room payload [except]: sio_emit "room-msg" payload to the room
  * (but the except room); acks [result] */
 static void on_to_room(void *ud, sio_socket_t *s, const char *event,
-		       const sio_args_t *args, sio_ack_t ack)
+		       const sio_args_t *args, sio_ack_t *ack)
 {
 	(void)ud;
 	(void)event;
@@ -238,21 +240,21 @@ static void on_to_room(void *ud, sio_socket_t *s, const char *event,
 	int r =
 	    room ? sio_emit(sio_socket_nsp(s), &to, "room-msg", &a) : -EINVAL;
 	snprintf(res, sizeof(res), "[%d]", r);
-	ack_json(&ack, res);
+	ack_json(ack, res);
 	json_object_put(t);
 }
 
 /* bcast args...: "bcast" with the same arguments to the namespace but
  * the sender */
 static void on_bcast(void *ud, sio_socket_t *s, const char *event,
-		     const sio_args_t *args, sio_ack_t ack)
+		     const sio_args_t *args, sio_ack_t *ack)
 {
 	(void)ud;
 	(void)event;
 	char res[32];
 	snprintf(res, sizeof(res), "[%d]",
 		 sio_socket_broadcast(s, NULL, "bcast", args));
-	ack_json(&ack, res);
+	ack_json(ack, res);
 }
 
 static void on_answer(void *ud, sio_socket_t *s, int err,
@@ -273,7 +275,7 @@ static void on_answer(void *ud, sio_socket_t *s, int err,
 /* ask timeout_ms: emits "question" [1] with an ack; the answer (or the
  * error) comes back as "answer-got" [err, args] */
 static void on_ask(void *ud, sio_socket_t *s, const char *event,
-		   const sio_args_t *args, sio_ack_t ack)
+		   const sio_args_t *args, sio_ack_t *ack)
 {
 	(void)ud;
 	(void)event;
@@ -320,7 +322,7 @@ static void on_poll(void *ud, int err, size_t n, const sio_args_t *responses)
 
 /* ask-room room timeout_ms: sio_emit_with_ack "poll" to the room */
 static void on_ask_room(void *ud, sio_socket_t *s, const char *event,
-			const sio_args_t *args, sio_ack_t ack)
+			const sio_args_t *args, sio_ack_t *ack)
 {
 	(void)ud;
 	(void)event;
@@ -341,7 +343,7 @@ static void on_ask_room(void *ud, sio_socket_t *s, const char *event,
 
 /* disconnect-me close: sio_socket_disconnect */
 static void on_disconnect_me(void *ud, sio_socket_t *s, const char *event,
-			     const sio_args_t *args, sio_ack_t ack)
+			     const sio_args_t *args, sio_ack_t *ack)
 {
 	(void)ud;
 	(void)event;
@@ -356,7 +358,7 @@ static void on_disconnect_me(void *ud, sio_socket_t *s, const char *event,
  * joined in disconnecting, connected in disconnect] of socket `id`, or []
  * when it did not disconnect */
 static void on_reason(void *ud, sio_socket_t *s, const char *event,
-		      const sio_args_t *args, sio_ack_t ack)
+		      const sio_args_t *args, sio_ack_t *ack)
 {
 	(void)ud;
 	(void)s;
@@ -370,13 +372,13 @@ static void on_reason(void *ud, sio_socket_t *s, const char *event,
 			 r->disconnecting, r->reason, r->rooms, r->connected);
 	else
 		snprintf(json, sizeof(json), "[]");
-	ack_json(&ack, json);
+	ack_json(ack, json);
 	json_object_put(t);
 }
 
 /* set-state json: sio_socket_set_state */
 static void on_set_state(void *ud, sio_socket_t *s, const char *event,
-			 const sio_args_t *args, sio_ack_t ack)
+			 const sio_args_t *args, sio_ack_t *ack)
 {
 	(void)ud;
 	(void)event;
@@ -384,13 +386,13 @@ static void on_set_state(void *ud, sio_socket_t *s, const char *event,
 	char res[32];
 	snprintf(res, sizeof(res), "[%d]",
 		 sio_socket_set_state(s, json_at(t, 0)));
-	ack_json(&ack, res);
+	ack_json(ack, res);
 	json_object_put(t);
 }
 
 /* dyn-hello: sio_emit on the dynamic parent reaches every child */
 static void on_dyn_hello(void *ud, sio_socket_t *s, const char *event,
-			 const sio_args_t *args, sio_ack_t ack)
+			 const sio_args_t *args, sio_ack_t *ack)
 {
 	(void)ud;
 	(void)s;
@@ -400,7 +402,7 @@ static void on_dyn_hello(void *ud, sio_socket_t *s, const char *event,
 	char res[32];
 	snprintf(res, sizeof(res), "[%d]",
 		 sio_emit(dyn_parent, NULL, "hello", &a));
-	ack_json(&ack, res);
+	ack_json(ack, res);
 }
 
 static int register_handlers(sio_nsp_t *nsp)
