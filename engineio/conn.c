@@ -68,6 +68,8 @@ const char *eio__http_reason(int status)
 
 static void read_cb(struct bufferevent *bev, void *arg);
 static void write_cb(struct bufferevent *bev, void *arg);
+static void out_cb(struct evbuffer *buf, const struct evbuffer_cb_info *info,
+		   void *arg);
 static void event_cb(struct bufferevent *bev, short what, void *arg);
 static void timer_cb(evutil_socket_t fd, short what, void *arg);
 
@@ -137,7 +139,16 @@ void eio__conn_accept(eio_server_t *srv, evutil_socket_t fd,
 	c->state = EIO_CONN_READING;
 	link_conn(&srv->conns, c);
 	bufferevent_setcb(c->bev, read_cb, write_cb, event_cb, c);
-	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+	/* writes go through eio__conn_flush(): EV_WRITE only on backlog */
+	if (!evbuffer_add_cb(bufferevent_get_output(c->bev), out_cb, c)) {
+		unlink_conn(&srv->conns, c);
+		bufferevent_free(c->bev);
+		free(c->parser);
+		event_free(c->timer);
+		free(c);
+		return;
+	}
+	bufferevent_enable(c->bev, EV_READ);
 	evtimer_add(c->timer, srv->tv_http_timeout);
 }
 
@@ -316,20 +327,22 @@ static void linger(eio_conn_t *c)
 	evtimer_add(c->timer, c->srv->tv_linger);
 }
 
-static void write_cb(struct bufferevent *bev, void *arg)
+/* All the output is written. */
+static void drained(eio_conn_t *c)
 {
-	(void)bev;
-	eio_conn_t *c = arg;
 	if (c->state == EIO_CONN_DRAINING)
 		linger(c);
 }
 
-static void event_cb(struct bufferevent *bev, short what, void *arg)
+/* libevent wrote a backlog out: stop watching for writability. */
+static void write_cb(struct bufferevent *bev, void *arg)
 {
-	(void)bev;
-	eio_conn_t *c = arg;
-	if (!(what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)))
-		return;
+	bufferevent_disable(bev, EV_WRITE);
+	drained(arg);
+}
+
+static void conn_failed(eio_conn_t *c, short what)
+{
 	eio_session_t *s = c->session;
 	if (s) {
 		eio_close_reason_t reason = EIO_CLOSE_TRANSPORT_ERROR;
@@ -338,6 +351,62 @@ static void event_cb(struct bufferevent *bev, short what, void *arg)
 		eio__session_conn_lost(s, c, reason);
 	}
 	eio__conn_close(c);
+}
+
+static void event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	(void)bev;
+	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR))
+		conn_failed(arg, what);
+}
+
+/* Output was added: write it at the end of this loop iteration, with
+ * whatever else is added meanwhile. */
+static void out_cb(struct evbuffer *buf, const struct evbuffer_cb_info *info,
+		   void *arg)
+{
+	(void)buf;
+	eio_conn_t *c = arg;
+	if (info->n_added == 0 || c->dirty || c->state == EIO_CONN_DEAD)
+		return;
+	c->dirty = 1;
+	c->next_dirty = c->srv->dirty;
+	c->srv->dirty = c;
+	event_active(c->srv->flush_ev, EV_TIMEOUT, 0);
+}
+
+int eio__conn_write_now(eio_conn_t *c)
+{
+	/* a socket bufferevent keeps the start of its output frozen except
+	 * while it writes itself; we write it the same way */
+	struct evbuffer *out = bufferevent_get_output(c->bev);
+	evbuffer_unfreeze(out, 1);
+	int n = evbuffer_write(out, bufferevent_getfd(c->bev));
+	evbuffer_freeze(out, 1);
+	return n;
+}
+
+void eio__conn_flush(eio_server_t *srv)
+{
+	eio_conn_t *c;
+	while ((c = srv->dirty)) {
+		srv->dirty = c->next_dirty;
+		c->dirty = 0;
+		if (c->state == EIO_CONN_DEAD ||
+		    (bufferevent_get_enabled(c->bev) & EV_WRITE))
+			continue; /* libevent is writing a backlog */
+		struct evbuffer *out = bufferevent_get_output(c->bev);
+		if (evbuffer_get_length(out) > 0 &&
+		    eio__conn_write_now(c) < 0 && errno != EAGAIN &&
+		    errno != EINTR) {
+			conn_failed(c, BEV_EVENT_ERROR | BEV_EVENT_WRITING);
+			continue;
+		}
+		if (evbuffer_get_length(out) > 0)
+			bufferevent_enable(c->bev, EV_WRITE);
+		else
+			drained(c);
+	}
 }
 
 static void timer_cb(evutil_socket_t fd, short what, void *arg)
@@ -472,6 +541,11 @@ void eio__conn_close_after_write(eio_conn_t *c)
 void eio__conn_free(eio_conn_t *c)
 {
 	unlink_conn(&c->srv->dead_conns, c);
+	for (eio_conn_t **pp = &c->srv->dirty; *pp; pp = &(*pp)->next_dirty)
+		if (*pp == c) {
+			*pp = c->next_dirty;
+			break;
+		}
 	bufferevent_free(c->bev);
 	free(c->parser);
 	eio__request_free(c->req);

@@ -31,6 +31,7 @@ typedef struct eio_conn {
 	unsigned keep_alive : 1;
 	unsigned in_input : 1;	 /* inside the HTTP input loop */
 	unsigned in_recv : 1;	 /* inside wslay_event_recv() */
+	unsigned dirty : 1;	 /* output queued this loop iteration */
 	unsigned ws_closing : 1; /* our close frame is queued */
 	unsigned in_head : 1;	 /* between a request's start and its headers */
 	int http_error;		 /* status for a failed parse (413, 431) */
@@ -46,6 +47,7 @@ typedef struct eio_conn {
 	wslay_event_context_ptr ws;
 	eio_session_t *session; /* the session served: pending GET or WS */
 	struct eio_conn *prev, *next; /* server list (live or dead) */
+	struct eio_conn *next_dirty;  /* the server's list to flush */
 	char address[46];
 } eio_conn_t;
 
@@ -76,6 +78,16 @@ eio_request_t *eio__conn_take_request(eio_conn_t *c);
 void eio__conn_close(eio_conn_t *c);
 /* Closes once queued output is written. */
 void eio__conn_close_after_write(eio_conn_t *c);
+
+/* Writes what this loop iteration queued on each connection of the
+ * server's dirty list: one writev each. A connection whose socket cannot
+ * take it all is then watched for writability until its output drains;
+ * the others are never watched, so a write costs no epoll_ctl. */
+void eio__conn_flush(eio_server_t *srv);
+
+/* Writes the queued output now, as much as the socket takes (one writev).
+ * Returns evbuffer_write()'s result. */
+int eio__conn_write_now(eio_conn_t *c);
 
 /* Frees a dead connection (the server's reap). */
 void eio__conn_free(eio_conn_t *c);

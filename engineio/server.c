@@ -38,6 +38,13 @@ static const struct timeval *common_timeout(struct event_base *base,
 
 static void reap_cb(evutil_socket_t fd, short what, void *arg);
 
+static void flush_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	eio__conn_flush(arg);
+}
+
 /* The path with exactly one trailing slash, as engine.io's attach(). */
 static char *normalize_path(const char *path)
 {
@@ -77,6 +84,7 @@ eio_server_t *eio_server_new(struct event_base *base, const eio_options_t *opts,
 		srv->opts.cors_origin = srv->cors_origin;
 	}
 	srv->reap_ev = event_new(base, -1, 0, reap_cb, srv);
+	srv->flush_ev = event_new(base, -1, 0, flush_cb, srv);
 	srv->tv_ping_interval =
 	    common_timeout(base, srv->opts.ping_interval_ms);
 	srv->tv_ping_timeout = common_timeout(base, srv->opts.ping_timeout_ms);
@@ -91,10 +99,11 @@ eio_server_t *eio_server_new(struct event_base *base, const eio_options_t *opts,
 	srv->msg_close = eio__msg_new_packet('1', 0, NULL, 0);
 	srv->msg_pong_probe = eio__msg_new_packet('3', 0, "probe", 5);
 	if (!srv->path || (opts && opts->cors_origin && !srv->cors_origin) ||
-	    !srv->reap_ev || !srv->tv_ping_interval || !srv->tv_ping_timeout ||
-	    !srv->tv_http_timeout || !srv->tv_upgrade_timeout ||
-	    !srv->tv_linger || !srv->tv_keepalive_timeout || !srv->msg_ping ||
-	    !srv->msg_noop || !srv->msg_close || !srv->msg_pong_probe) {
+	    !srv->reap_ev || !srv->flush_ev || !srv->tv_ping_interval ||
+	    !srv->tv_ping_timeout || !srv->tv_http_timeout ||
+	    !srv->tv_upgrade_timeout || !srv->tv_linger ||
+	    !srv->tv_keepalive_timeout || !srv->msg_ping || !srv->msg_noop ||
+	    !srv->msg_close || !srv->msg_pong_probe) {
 		eio_server_free(srv);
 		return NULL;
 	}
@@ -208,6 +217,8 @@ void eio_server_free(eio_server_t *srv)
 	hmap_free(&srv->sessions);
 	if (srv->reap_ev)
 		event_free(srv->reap_ev);
+	if (srv->flush_ev)
+		event_free(srv->flush_ev);
 	eio_msg_unref(srv->msg_ping);
 	eio_msg_unref(srv->msg_noop);
 	eio_msg_unref(srv->msg_close);
@@ -382,7 +393,8 @@ void eio__server_dispatch(eio_server_t *srv, eio_conn_t *c, eio_request_t *req,
 		req->conn = c;
 		srv->cbs.request(srv->ud, req);
 		if (c->req == req && req->conn) /* not answered: the contract */
-			eio__conn_respond_and_close(c, 500, NULL, NULL, NULL, 0);
+			eio__conn_respond_and_close(c, 500, NULL, NULL, NULL,
+						    0);
 	} else {
 		static const char body[] = "Not Found";
 		if (upgrade)

@@ -27,6 +27,8 @@ struct eio_server {
 	struct eio_conn *dead_conns;  /* closed, to free at a safe point */
 	eio_session_t *dead_sessions; /* closed, close callback pending */
 	struct event *reap_ev;	      /* frees the two lists above */
+	struct eio_conn *dirty;	      /* output queued, to write */
+	struct event *flush_ev;	      /* writes them: eio__conn_flush() */
 	/* shared timeouts (libevent's O(1) common-timeout queues) */
 	const struct timeval *tv_ping_interval, *tv_ping_timeout,
 	    *tv_http_timeout, *tv_keepalive_timeout, *tv_upgrade_timeout,

@@ -99,8 +99,7 @@ int eio__ws_accept(eio_conn_t *c, const eio_request_t *req)
 	/* write the 101 now, so that the first frames leave in a later write,
 	 * as with Node (a client may attach its message listener only once
 	 * it has seen the upgrade) */
-	struct evbuffer *out = bufferevent_get_output(c->bev);
-	evbuffer_write(out, bufferevent_getfd(c->bev));
+	eio__conn_write_now(c);
 	c->state = EIO_CONN_WEBSOCKET;
 	free(c->parser); /* the HTTP part is over */
 	c->parser = NULL;
