@@ -15,7 +15,8 @@
  *     "volatile" (n): n volatile "volatile" (i) then "volatile-done" (n);
  *     "server-ack" (...args): "ping-me" (...args) with an ack and a 500 ms
  *     timeout, then "server-ack-result" (null, ...answer) or ("timeout");
- *     "disconnect-me" (close); "handshake" (ack): acks the handshake.
+ *     "disconnect-me" (close); "handshake" (ack): acks the handshake;
+ *     "ack-twice" (ack): two handlers each answer ("first", "second").
  *   every socket of "/" and "/custom" reports its disconnect to room
  *     "observers" of "/": "peer-disconnect" {nsp, id, reason}.
  *   "/custom": "message" -> "message-back".
@@ -295,6 +296,22 @@ static void on_handshake(void *ud, sio_socket_t *s, const char *event,
 	free(hs);
 }
 
+static void ack_first(void *ud, sio_socket_t *s, const char *event,
+		      const sio_args_t *args, sio_ack_t *ack)
+{
+	(void)ud, (void)s, (void)event, (void)args;
+	sio_args_t a = {"[\"first\"]", 0, NULL, 0};
+	sio_ack_send(ack, &a);
+}
+
+static void ack_second(void *ud, sio_socket_t *s, const char *event,
+		       const sio_args_t *args, sio_ack_t *ack)
+{
+	(void)ud, (void)s, (void)event, (void)args;
+	sio_args_t a = {"[\"second\"]", 0, NULL, 0};
+	sio_ack_send(ack, &a); /* -EINVAL: answered already */
+}
+
 static void report_disconnect(void *ud, sio_socket_t *s, const char *reason)
 {
 	sio_nsp_t *root = ud;
@@ -420,6 +437,8 @@ int main(int argc, char **argv)
 	    sio_nsp_on(root, "server-ack", on_server_ack, NULL) ||
 	    sio_nsp_on(root, "disconnect-me", on_disconnect_me, NULL) ||
 	    sio_nsp_on(root, "handshake", on_handshake, NULL) ||
+	    sio_nsp_on(root, "ack-twice", ack_first, NULL) ||
+	    sio_nsp_on(root, "ack-twice", ack_second, NULL) ||
 	    sio_nsp_on_disconnect(root, report_disconnect, root) ||
 	    sio_nsp_on_disconnect(custom, report_disconnect, root) ||
 	    sio_nsp_on(custom, "message", on_message, NULL) || !refuse ||

@@ -58,6 +58,8 @@
 //      "message-back" (...args). Any other unknown namespace is refused with
 //      CONNECT_ERROR {"message":"Invalid namespace"}.
 //   A11 "handshake" (ack)         -> ack(socket.handshake)
+//   A12 "ack-twice" (ack)         -> two listeners, each answering: ack("first"),
+//                                    ack("second"); an ack is answered once
 //   A10 --recovery-window MS: connection-state recovery,
 //      connectionStateRecovery { maxDisconnectionDuration: MS,
 //      skipMiddlewares: true } (used only by test/sio-recovery.test.mjs).
@@ -181,6 +183,14 @@ root.on("connection", (socket) => {
       if (err) socket.emit("server-ack-result", "timeout");
       else socket.emit("server-ack-result", null, ...resp);
     });
+  });
+
+  // A12
+  socket.on("ack-twice", (ack) => {
+    if (typeof ack === "function") ack("first");
+  });
+  socket.on("ack-twice", (ack) => {
+    if (typeof ack === "function") ack("second");
   });
 
   // A11

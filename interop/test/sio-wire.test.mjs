@@ -101,6 +101,17 @@ describe("raw WebSocket", () => {
     assert.deepEqual(norm(res.data), norm(["server-ack-result", null, Buffer.from([5, 5]), "r"]));
   });
 
+  test("an ack answered by two handlers goes out once", async (t) => {
+    // two handlers each answered their own copy of the ack: two ACKs left
+    const raw = await rawSio(t, srv.url);
+    await raw.nextEvent("the auth event");
+    raw.send(`26${j(["ack-twice"])}`);
+    assert.equal((await raw.nextPacket("the ACK")).text, `36${j(["first"])}`);
+    raw.send(`2${j(["message", "after"])}`);
+    assert.equal((await raw.nextPacket("the next packet")).text,
+      `2${j(["message-back", "after"])}`, "a second ACK came before the next answer");
+  });
+
   test("an ACK with an unknown id is ignored", async (t) => {
     const raw = await rawSio(t, srv.url);
     await raw.nextEvent("the auth event");
