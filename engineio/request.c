@@ -240,11 +240,6 @@ int eio__request_append_body(eio_request_t *req, const char *at, size_t len,
 	return 0;
 }
 
-size_t eio__request_head_size(const eio_request_t *req)
-{
-	return req->strs_len;
-}
-
 /* --- public accessors ------------------------------------------------ */
 
 const char *eio_request_method(const eio_request_t *req)

@@ -49,8 +49,6 @@ int eio__request_finish_head(eio_request_t *req);
 /* Appends body bytes, refusing (-E2BIG) past `max` bytes in all. */
 int eio__request_append_body(eio_request_t *req, const char *at, size_t len,
 			     size_t max);
-/* Size of the head collected so far, for the header size limit. */
-size_t eio__request_head_size(const eio_request_t *req);
 /* 1 if header `name` contains `token` in its comma-separated list,
  * case-insensitively ("Connection: keep-alive, Upgrade"). */
 int eio__request_header_has_token(const eio_request_t *req, const char *name,

@@ -274,11 +274,10 @@ static int reaches(const stored_t *p, const sio_session_t *ss)
 	return included;
 }
 
-void sio__recovery_missed(sio_recovery_t *r, const sio_session_t *ss,
+void sio__recovery_missed(const sio_session_t *ss,
 			  void (*fn)(void *ud, const sio_encoded_t *enc),
 			  void *ud)
 {
-	(void)r;
 	for (stored_t *p = ss->after->next; p; p = p->next)
 		if (reaches(p, ss))
 			fn(ud, &p->enc);

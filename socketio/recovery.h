@@ -38,7 +38,7 @@ const char *sio__session_sid(const sio_session_t *ss);
 size_t sio__session_rooms(const sio_session_t *ss, const char *const **rooms);
 const char *sio__session_state(const sio_session_t *ss);
 /* Calls fn for each packet the session missed, oldest first. */
-void sio__recovery_missed(sio_recovery_t *r, const sio_session_t *ss,
+void sio__recovery_missed(const sio_session_t *ss,
 			  void (*fn)(void *ud, const sio_encoded_t *enc),
 			  void *ud);
 void sio__session_free(sio_session_t *ss);

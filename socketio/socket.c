@@ -95,7 +95,7 @@ static int restore(sio_socket_t *s, sio_session_t *ss)
 	const char *state = sio__session_state(ss);
 	if (state && sio_socket_set_state(s, state) < 0)
 		return -ENOMEM;
-	sio__recovery_missed(s->nsp->recovery, ss, send_missed, s);
+	sio__recovery_missed(ss, send_missed, s);
 	s->recovered = 1;
 	return 0;
 }

@@ -126,10 +126,10 @@ static void test_headers(void)
 	CHECK_STR(eio_request_header(req, "hos"), NULL);
 
 	static const char *const want[][2] = {
-	    {"host", "example.com"},   {"connection", "keep-alive, Upgrade"},
-	    {"x-empty", ""},	       {"x-after", "after"},
-	    {"upgrade", "WebSocket"},  {"x-dup", "first"},
-	    {"x-dup", "second"},       {"x-last-empty", ""},
+	    {"host", "example.com"},  {"connection", "keep-alive, Upgrade"},
+	    {"x-empty", ""},	      {"x-after", "after"},
+	    {"upgrade", "WebSocket"}, {"x-dup", "first"},
+	    {"x-dup", "second"},      {"x-last-empty", ""},
 	};
 	size_t n = sizeof(want) / sizeof(want[0]);
 	for (size_t i = 0; i < n; i++) {
@@ -152,8 +152,7 @@ static void test_headers(void)
 	CHECK_INT(eio__request_header_has_token(req, "connection", "upgrad"),
 		  0);
 	CHECK_INT(eio__request_header_has_token(req, "connection", "keep"), 0);
-	CHECK_INT(eio__request_header_has_token(req, "connection", "close"),
-		  0);
+	CHECK_INT(eio__request_header_has_token(req, "connection", "close"), 0);
 	CHECK_INT(eio__request_header_has_token(req, "upgrade", "websocket"),
 		  1);
 	CHECK_INT(eio__request_header_has_token(req, "x-empty", "x"), 0);
@@ -319,20 +318,6 @@ static void test_url_shapes(void)
 	eio__request_free(NULL); /* a no-op */
 }
 
-/* The head size grows with every byte kept (the 431 limit uses it). */
-static void test_head_size(void)
-{
-	eio_request_t *req = eio__request_new(NULL);
-	CHECK_SIZE(eio__request_head_size(req), 0);
-	span(req, EIO_REQ_URL, "/abc");
-	CHECK(eio__request_head_size(req) >= 4);
-	end(req);
-	size_t before = eio__request_head_size(req);
-	header(req, "Name", "value");
-	CHECK(eio__request_head_size(req) >= before + 9);
-	eio__request_free(req);
-}
-
 static void test_body(void)
 {
 	eio_request_t *req = eio__request_new(NULL);
@@ -433,7 +418,6 @@ int main(void)
 	test_llhttp_spans();
 	test_url_shapes();
 	test_finish_realloc();
-	test_head_size();
 	test_body();
 	test_growth();
 	TEST_EXIT();
