@@ -113,7 +113,8 @@ typedef struct eio_callbacks {
 	/* The session closed. This is the last callback for `s`, which is
 	 * freed when the callback returns. */
 	void (*close)(void *ud, eio_session_t *s, eio_close_reason_t reason);
-	/* A request outside the Engine.IO path. Answer it with
+	/* A request outside the Engine.IO path, or for a file under it
+	 * ("/engine.io/x.js": the path plus anything but the query). Answer it with
 	 * eio_request_respond() before the callback returns (the request
 	 * belongs to its connection, which may go away on the next loop
 	 * iteration); one left unanswered gets 500. Without this callback

@@ -387,7 +387,11 @@ void eio__server_dispatch(eio_server_t *srv, eio_conn_t *c, eio_request_t *req,
 			  int upgrade)
 {
 	const char *path = eio_request_path(req);
-	if (strncmp(path, srv->path, strlen(srv->path)) == 0) {
+	size_t plen = strlen(srv->path);
+	/* a file under the path (socket.io.js) is the program's, as Node's
+	 * serveClient answers it before the engine sees it */
+	if (strncmp(path, srv->path, plen) == 0 &&
+	    (path[plen] == '\0' || !srv->cbs.request)) {
 		engine_request(srv, c, req, upgrade);
 	} else if (srv->cbs.request) {
 		req->conn = c;
