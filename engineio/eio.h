@@ -44,7 +44,8 @@ typedef enum {
 	EIO_CLOSE_PING_TIMEOUT,	   /* "ping timeout": no pong in time */
 	EIO_CLOSE_FORCED,	   /* "forced close": eio_session_close() */
 	EIO_CLOSE_PARSE_ERROR,	   /* "parse error": malformed packet */
-	EIO_CLOSE_SERVER_SHUTDOWN, /* "server shutting down": server freed */
+	EIO_CLOSE_SERVER_SHUTDOWN, /* "server shutting down": freed, shut down
+				    */
 } eio_close_reason_t;
 
 const char *eio_close_reason_str(eio_close_reason_t reason);
@@ -90,6 +91,12 @@ typedef struct eio_options {
 	/* A keep-alive connection idle between requests for this long is
 	 * closed. Default 5000, as Node's keepAliveTimeout. */
 	unsigned keepalive_timeout_ms;
+	/* Open sessions allowed in all, and from one peer address; 0 (the
+	 * default) for no limit. A handshake past a limit is refused as an
+	 * `allow` refusal: HTTP 403 {"code":4,"message":"Too many
+	 * connections"}. */
+	unsigned max_sessions;
+	unsigned max_sessions_per_address;
 } eio_options_t;
 
 /* Fills *opts with the defaults above. */
@@ -114,8 +121,8 @@ typedef struct eio_callbacks {
 	 * freed when the callback returns. */
 	void (*close)(void *ud, eio_session_t *s, eio_close_reason_t reason);
 	/* A request outside the Engine.IO path, or for a file under it
-	 * ("/engine.io/x.js": the path plus anything but the query). Answer it with
-	 * eio_request_respond() before the callback returns (the request
+	 * ("/engine.io/x.js": the path plus anything but the query). Answer it
+	 * with eio_request_respond() before the callback returns (the request
 	 * belongs to its connection, which may go away on the next loop
 	 * iteration); one left unanswered gets 500. Without this callback
 	 * such requests get 404. */
@@ -140,8 +147,29 @@ uint16_t eio_server_port(const eio_server_t *srv, unsigned index);
 /* Stops accepting connections; existing sessions go on. */
 void eio_server_stop_listening(eio_server_t *srv);
 
+/* Graceful shutdown: stops accepting connections and closes every
+ * session as eio_session_close() does (queued output first), with
+ * EIO_CLOSE_SERVER_SHUTDOWN. Sessions leave the count as their clients
+ * take the last output; the program frees the server when the count is 0
+ * or its patience ends. Requests outside the Engine.IO path are still
+ * served on connections already open. */
+void eio_server_shutdown(eio_server_t *srv);
+
 /* Number of open sessions. */
 size_t eio_server_session_count(const eio_server_t *srv);
+
+/* Counters since the server started, for metrics. Messages are Engine.IO
+ * "message" packets, bytes their payloads: what reached the `message`
+ * callback, and what eio_session_send() queued (once per session). */
+typedef struct eio_stats {
+	uint64_t messages_in, bytes_in;
+	uint64_t messages_out, bytes_out;
+	uint64_t sessions_opened;
+	uint64_t handshakes_refused; /* by `allow` or a session limit */
+	size_t polling, websocket;   /* open sessions on each transport */
+} eio_stats_t;
+
+void eio_server_stats(const eio_server_t *srv, eio_stats_t *out);
 
 /* Closes every session (close callback with EIO_CLOSE_SERVER_SHUTDOWN,
  * fired from within this call), every connection and listener, and frees

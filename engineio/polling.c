@@ -96,7 +96,7 @@ void eio__session_poll_get(eio_session_t *s, eio_conn_t *c)
 	} else if (s->state == EIO_SESSION_CLOSING) {
 		/* eio_session_close(): the queue is out, now the close */
 		eio__polling_answer(s, c, &srv->msg_close, 1);
-		eio__session_terminate(s, EIO_CLOSE_FORCED);
+		eio__session_terminate(s, s->reason);
 	} else if (s->upgrading) { /* let the client finish its upgrade */
 		eio__polling_answer(s, c, &srv->msg_noop, 1);
 	}

@@ -162,9 +162,99 @@ void eio_server_stop_listening(eio_server_t *srv)
 	srv->nlisteners = 0;
 }
 
+void eio_server_shutdown(eio_server_t *srv)
+{
+	eio_server_stop_listening(srv);
+	/* closing a session may remove it from the map: collect first */
+	size_t n = srv->sessions.count, i = 0, k = 0;
+	eio_session_t **all = calloc(n ? n : 1, sizeof(*all));
+	hmap_entry_t *e;
+	srv->shutting_down = 1;
+	if (!all) { /* no memory to be gentle with: close at once */
+		while (srv->sessions.count) {
+			i = 0;
+			e = hmap_next(&srv->sessions, &i);
+			eio__session_terminate(e->value,
+					       EIO_CLOSE_SERVER_SHUTDOWN);
+		}
+		return;
+	}
+	while ((e = hmap_next(&srv->sessions, &i)) && k < n)
+		all[k++] = e->value;
+	for (i = 0; i < k; i++)
+		eio__session_close(all[i], EIO_CLOSE_SERVER_SHUTDOWN);
+	free(all);
+}
+
 size_t eio_server_session_count(const eio_server_t *srv)
 {
 	return srv->sessions.count;
+}
+
+void eio_server_stats(const eio_server_t *srv, eio_stats_t *out)
+{
+	*out = srv->stats;
+}
+
+/* A peer address with open sessions (only kept with a per-address limit). */
+typedef struct address_count {
+	unsigned n;
+	char addr[];
+} address_count_t;
+
+int eio__server_admit(const eio_server_t *srv, const eio_request_t *req)
+{
+	const eio_options_t *o = &srv->opts;
+	if (srv->shutting_down ||
+	    (o->max_sessions && srv->sessions.count >= o->max_sessions))
+		return -EBUSY;
+	if (o->max_sessions_per_address) {
+		address_count_t *a =
+		    hmap_get(&srv->per_address, eio_request_address(req));
+		if (a && a->n >= o->max_sessions_per_address)
+			return -EBUSY;
+	}
+	return 0;
+}
+
+int eio__server_session_in(eio_server_t *srv, eio_session_t *s)
+{
+	if (srv->opts.max_sessions_per_address) {
+		const char *addr = eio_request_address(s->handshake);
+		address_count_t *a = hmap_get(&srv->per_address, addr);
+		if (!a) {
+			size_t len = strlen(addr);
+			a = calloc(1, sizeof(*a) + len + 1);
+			if (!a)
+				return -ENOMEM;
+			memcpy(a->addr, addr, len);
+			if (hmap_put(&srv->per_address, a->addr, a) < 0) {
+				free(a);
+				return -ENOMEM;
+			}
+		}
+		a->n++;
+	}
+	srv->stats.sessions_opened++;
+	if (s->transport == EIO_TRANSPORT_POLLING)
+		srv->stats.polling++;
+	else
+		srv->stats.websocket++;
+	return 0;
+}
+
+void eio__server_session_out(eio_server_t *srv, eio_session_t *s)
+{
+	if (s->transport == EIO_TRANSPORT_POLLING)
+		srv->stats.polling--;
+	else
+		srv->stats.websocket--;
+	if (!srv->opts.max_sessions_per_address)
+		return;
+	const char *addr = eio_request_address(s->handshake);
+	address_count_t *a = hmap_get(&srv->per_address, addr);
+	if (a && --a->n == 0)
+		free(hmap_del(&srv->per_address, addr));
 }
 
 /* Reaping: close callbacks and frees happen here, never inside the
@@ -215,6 +305,7 @@ void eio_server_free(eio_server_t *srv)
 		eio__conn_close(srv->conns);
 	reap(srv);
 	hmap_free(&srv->sessions);
+	hmap_free(&srv->per_address);
 	if (srv->reap_ev)
 		event_free(srv->reap_ev);
 	if (srv->flush_ev)
@@ -354,10 +445,13 @@ static void handshake(eio_server_t *srv, eio_conn_t *c, eio_request_t *req,
 	else if (!eio || strcmp(eio, "4") != 0)
 		eio__server_error(srv, c, req, upgrade,
 				  EIO_ERR_UNSUPPORTED_PROTOCOL_VERSION, NULL);
-	else if (srv->cbs.allow && srv->cbs.allow(srv->ud, req, &message))
+	else if ((srv->cbs.allow && srv->cbs.allow(srv->ud, req, &message)) ||
+		 (eio__server_admit(srv, req) < 0 &&
+		  (message = "Too many connections"))) {
+		srv->stats.handshakes_refused++;
 		eio__server_error(srv, c, req, upgrade, EIO_ERR_FORBIDDEN,
 				  message);
-	else if (t == EIO_TRANSPORT_WEBSOCKET && eio__ws_accept(c, req) < 0)
+	} else if (t == EIO_TRANSPORT_WEBSOCKET && eio__ws_accept(c, req) < 0)
 		eio__conn_close(c);
 	else if (!eio__session_open(srv, c, eio__conn_take_request(c), t))
 		eio__conn_respond_and_close(c, 500, NULL, NULL, NULL, 0);

@@ -33,6 +33,9 @@ struct eio_server {
 	const struct timeval *tv_ping_interval, *tv_ping_timeout,
 	    *tv_http_timeout, *tv_keepalive_timeout, *tv_upgrade_timeout,
 	    *tv_linger;
+	eio_stats_t stats;
+	int shutting_down;  /* eio_server_shutdown() was called */
+	hmap_t per_address; /* address -> open session count, with a limit */
 	/* control packets, built once */
 	eio_msg_t *msg_ping, *msg_noop, *msg_close, *msg_pong_probe;
 };
@@ -41,6 +44,14 @@ struct eio_server {
  * protocol switch). Defined in server.c, called by conn.c. */
 void eio__server_dispatch(eio_server_t *srv, struct eio_conn *c,
 			  eio_request_t *req, int upgrade);
+
+/* Session accounting: the limits of eio_options_t and the transport
+ * counts of eio_stats_t. eio__server_admit() returns 0 when a session for
+ * `req` may open; every session opened is then counted in with
+ * eio__server_session_in() and out with eio__server_session_out(). */
+int eio__server_admit(const eio_server_t *srv, const eio_request_t *req);
+int eio__server_session_in(eio_server_t *srv, eio_session_t *s);
+void eio__server_session_out(eio_server_t *srv, eio_session_t *s);
 
 /* Makes the reap event run at the end of this loop iteration. */
 void eio__server_schedule_reap(eio_server_t *srv);

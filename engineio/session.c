@@ -67,14 +67,21 @@ eio_session_t *eio__session_open(eio_server_t *srv, eio_conn_t *c,
 	new_id(srv, s->id);
 	s->timer = evtimer_new(srv->base, timer_cb, s);
 	eio_msg_t *open = s->timer ? open_packet(s) : NULL;
-	if (!open || hmap_put(&srv->sessions, s->id, s) < 0) {
+	s->handshake = req;
+	if (!open || eio__server_session_in(srv, s) < 0) {
 		eio_msg_unref(open);
 		if (s->timer)
 			event_free(s->timer);
 		free(s);
 		return NULL;
 	}
-	s->handshake = req;
+	if (hmap_put(&srv->sessions, s->id, s) < 0) {
+		eio__server_session_out(srv, s);
+		eio_msg_unref(open);
+		event_free(s->timer);
+		free(s);
+		return NULL;
+	}
 	if (transport == EIO_TRANSPORT_POLLING) {
 		eio__polling_answer(s, c, &open, 1);
 	} else {
@@ -140,7 +147,12 @@ int eio_session_send(eio_session_t *s, eio_msg_t *msg, int flags)
 		if (!writable)
 			return -EAGAIN;
 	}
-	return queue_msg(s, msg);
+	int r = queue_msg(s, msg);
+	if (r == 0) {
+		s->srv->stats.messages_out++;
+		s->srv->stats.bytes_out += msg->len;
+	}
+	return r;
 }
 
 int eio_session_send_data(eio_session_t *s, int binary, const void *data,
@@ -165,7 +177,7 @@ static void timer_cb(evutil_socket_t fd, short what, void *arg)
 	eio_session_t *s = arg;
 	eio_server_t *srv = s->srv;
 	if (s->state == EIO_SESSION_CLOSING) { /* the client never came back */
-		eio__session_terminate(s, EIO_CLOSE_FORCED);
+		eio__session_terminate(s, s->reason);
 		return;
 	}
 	if (s->awaiting_pong) {
@@ -204,6 +216,8 @@ void eio__session_on_packet(eio_session_t *s, const eio_packet_t *p)
 		eio__session_terminate(s, EIO_CLOSE_TRANSPORT_ERROR);
 		break;
 	case EIO_PACKET_MESSAGE:
+		srv->stats.messages_in++;
+		srv->stats.bytes_in += p->len;
 		if (srv->cbs.message)
 			srv->cbs.message(srv->ud, s, p->binary, p->data,
 					 p->len);
@@ -268,6 +282,8 @@ static void complete_upgrade(eio_session_t *s)
 	if (s->get) /* the queue is empty while a GET waits */
 		eio__polling_answer(s, s->get, &s->srv->msg_noop, 1);
 	detach_probe(s);
+	s->srv->stats.polling--;
+	s->srv->stats.websocket++;
 	s->transport = EIO_TRANSPORT_WEBSOCKET;
 	s->ws = ws;
 	ws->session = s;
@@ -339,6 +355,7 @@ void eio__session_terminate(eio_session_t *s, eio_close_reason_t reason)
 	s->state = EIO_SESSION_CLOSED;
 	s->reason = reason;
 	hmap_del(&srv->sessions, s->id);
+	eio__server_session_out(srv, s);
 	evtimer_del(s->timer);
 	close_probe(s);
 	release_queue(s);
@@ -355,24 +372,25 @@ void eio__session_terminate(eio_session_t *s, eio_close_reason_t reason)
 	eio__server_schedule_reap(srv);
 }
 
-void eio_session_close(eio_session_t *s)
+void eio__session_close(eio_session_t *s, eio_close_reason_t reason)
 {
 	if (s->state != EIO_SESSION_OPEN)
 		return;
 	close_probe(s);
 	if (s->transport == EIO_TRANSPORT_WEBSOCKET) {
 		/* queued frames precede the close frame */
-		eio__session_terminate(s, EIO_CLOSE_FORCED);
+		eio__session_terminate(s, reason);
 		return;
 	}
 	/* polling, as Node: what is queued goes first, and the close packet
 	 * in a later response (clients handle the packets of one response
 	 * after its close packet otherwise) */
 	s->state = EIO_SESSION_CLOSING;
+	s->reason = reason;
 	s->awaiting_pong = 0;
 	if (s->get && s->qlen == 0) {
 		eio__polling_answer(s, s->get, &s->srv->msg_close, 1);
-		eio__session_terminate(s, EIO_CLOSE_FORCED);
+		eio__session_terminate(s, reason);
 		return;
 	}
 	eio__polling_flush(s);
@@ -380,6 +398,11 @@ void eio_session_close(eio_session_t *s)
 	    s->srv->opts.ping_interval_ms + s->srv->opts.ping_timeout_ms;
 	struct timeval tv = clock_tv(ms);
 	evtimer_add(s->timer, &tv);
+}
+
+void eio_session_close(eio_session_t *s)
+{
+	eio__session_close(s, EIO_CLOSE_FORCED);
 }
 
 void eio__session_free(eio_session_t *s)

@@ -45,6 +45,10 @@ struct eio_session {
 eio_session_t *eio__session_open(eio_server_t *srv, eio_conn_t *c,
 				 eio_request_t *req, eio_transport_t transport);
 
+/* Closes as eio_session_close() does, with `reason` for the close
+ * callback. */
+void eio__session_close(eio_session_t *s, eio_close_reason_t reason);
+
 /* If the session missed its pong deadline (its timer may not have fired
  * yet on a busy loop), closes it with "ping timeout" and returns 1. */
 int eio__session_expire(eio_session_t *s);
