@@ -1,0 +1,235 @@
+/* Who a socket is: the auth modes, JWT claims, the state kept for
+ * connection-state recovery, and the room permissions that follow. */
+#include "service.h"
+
+#include <json-c/json.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define MAX_NAME 64
+
+void sd_client_free(sd_client_t *c)
+{
+	if (!c)
+		return;
+	for (size_t i = 0; i < c->nallowed; i++)
+		free(c->allowed[i]);
+	free(c->allowed);
+	free(c->channel);
+	free(c);
+}
+
+/* A client for `s` as `id`/`name`, with the private rooms of `rooms` (an
+ * array of strings, may be NULL). Saves the identity as the socket's
+ * state so that a recovered socket is the same user. */
+static sd_client_t *client_new(sd_service_t *svc, sio_socket_t *s,
+			       const char *id, const char *name, int admin,
+			       int anonymous, struct json_object *rooms)
+{
+	sd_client_t *c = calloc(1, sizeof(*c));
+	if (!c)
+		return NULL;
+	c->svc = svc;
+	c->sock = s;
+	c->admin = admin != 0;
+	c->anonymous = anonymous != 0;
+	size_t n = json_object_is_type(rooms, json_type_array)
+		       ? json_object_array_length(rooms)
+		       : 0;
+	if (n && !(c->allowed = calloc(n, sizeof(char *))))
+		goto fail;
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *r = json_object_array_get_idx(rooms, i);
+		if (json_object_is_type(r, json_type_string) &&
+		    !(c->allowed[c->nallowed++] =
+			  strdup(json_object_get_string(r))))
+			goto fail;
+	}
+	if (!(c->user = sd_user_get(svc, id, name)))
+		goto fail;
+
+	struct json_object *st = json_object_new_object();
+	json_object_object_add(st, "userId", json_object_new_string(id));
+	json_object_object_add(st, "username", json_object_new_string(name));
+	json_object_object_add(st, "admin", json_object_new_boolean(admin));
+	json_object_object_add(st, "anonymous",
+			       json_object_new_boolean(anonymous));
+	struct json_object *allowed = json_object_new_array();
+	for (size_t i = 0; i < c->nallowed; i++)
+		json_object_array_add(allowed,
+				      json_object_new_string(c->allowed[i]));
+	json_object_object_add(st, "rooms", allowed);
+	int r = sio_socket_set_state(
+	    s, json_object_to_json_string_ext(st, JSON_C_TO_STRING_PLAIN));
+	json_object_put(st);
+	if (r < 0)
+		goto fail;
+	sio_socket_set_data(s, c);
+	return c;
+fail:
+	sd_client_free(c);
+	return NULL;
+}
+
+static int has_admin_role(struct json_object *claims)
+{
+	const char *role = sd_get_string(claims, "role");
+	if (role && strcmp(role, "admin") == 0)
+		return 1;
+	struct json_object *roles;
+	if (!json_object_object_get_ex(claims, "roles", &roles) ||
+	    !json_object_is_type(roles, json_type_array))
+		return 0;
+	for (size_t i = 0; i < json_object_array_length(roles); i++) {
+		struct json_object *r = json_object_array_get_idx(roles, i);
+		if (json_object_is_type(r, json_type_string) &&
+		    strcmp(json_object_get_string(r), "admin") == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* The token: auth.token, or an "Authorization: Bearer" header. */
+static const char *find_token(sio_socket_t *s, struct json_object *auth)
+{
+	const char *t = sd_get_string(auth, "token");
+	if (t)
+		return t;
+	const char *h =
+	    eio_request_header(sio_socket_request(s), "authorization");
+	if (h && strncasecmp(h, "Bearer ", 7) == 0 && h[7])
+		return h + 7;
+	return NULL;
+}
+
+/* A name from the client, or NULL when absent or unusable. */
+static const char *given(sio_socket_t *s, struct json_object *auth,
+			 const char *key)
+{
+	const char *v = sd_get_string(auth, key);
+	if (!v)
+		v = eio_request_query(sio_socket_request(s), key);
+	if (!v || !v[0] || strlen(v) > MAX_NAME)
+		return NULL;
+	return v;
+}
+
+static int refuse(sd_service_t *svc, sio_error_t *err, const char *message)
+{
+	svc->metrics.auth_failures++;
+	err->message = message;
+	return -1;
+}
+
+int sd_identity_middleware(void *ud, sio_socket_t *s, sio_error_t *err)
+{
+	sd_service_t *svc = ud;
+	const sd_config_t *cfg = svc->cfg;
+	struct json_object *auth = json_tokener_parse(sio_socket_auth(s));
+	const char *token =
+	    cfg->auth == SD_AUTH_NONE ? NULL : find_token(s, auth);
+	struct json_object *claims = NULL;
+	int r = -1;
+	sd_client_t *c = NULL;
+	if (token) {
+		const char *error;
+		sd_jwt_check_t check = {
+		    .issuer = cfg->jwt_issuer,
+		    .audience = cfg->jwt_audience,
+		    .leeway_s = cfg->jwt_leeway_ms / 1000,
+		    .now = (int64_t)time(NULL),
+		};
+		if (sd_jwt_verify(token, &svc->keys, &check, &claims, &error) <
+		    0) {
+			r = refuse(svc, err, error);
+			goto out;
+		}
+		const char *sub = sd_get_string(claims, "sub");
+		if (!sub || strlen(sub) > 2 * MAX_NAME) {
+			r = refuse(svc, err, "invalid token");
+			goto out;
+		}
+		const char *name = sd_get_string(claims, "name");
+		if (!name)
+			name = sd_get_string(claims, "preferred_username");
+		struct json_object *rooms = NULL;
+		json_object_object_get_ex(claims, "rooms", &rooms);
+		c = client_new(svc, s, sub, name ? name : sub,
+			       has_admin_role(claims), 0, rooms);
+	} else if (cfg->auth == SD_AUTH_REQUIRED) {
+		r = refuse(svc, err, "authentication required");
+		goto out;
+	} else {
+		/* anonymous: only without auth may a client name its user */
+		const char *id =
+		    cfg->auth == SD_AUTH_NONE ? given(s, auth, "userId") : NULL;
+		const char *name = given(s, auth, "username");
+		c = client_new(svc, s, id ? id : sio_socket_id(s),
+			       name ? name : "anonymous", 0, 1, NULL);
+	}
+	if (!c) {
+		err->message = "server error";
+		goto out;
+	}
+	r = 0;
+out:
+	json_object_put(claims);
+	json_object_put(auth);
+	return r;
+}
+
+sd_client_t *sd_identity_restore(sd_service_t *svc, sio_socket_t *s)
+{
+	const char *state = sio_socket_state(s);
+	struct json_object *st = state ? json_tokener_parse(state) : NULL;
+	const char *id = sd_get_string(st, "userId");
+	const char *name = sd_get_string(st, "username");
+	struct json_object *admin = NULL, *anon = NULL, *rooms = NULL;
+	json_object_object_get_ex(st, "admin", &admin);
+	json_object_object_get_ex(st, "anonymous", &anon);
+	json_object_object_get_ex(st, "rooms", &rooms);
+	sd_client_t *c = NULL;
+	if (id && name)
+		c = client_new(svc, s, id, name, json_object_get_boolean(admin),
+			       json_object_get_boolean(anon), rooms);
+	json_object_put(st);
+	return c;
+}
+
+typedef struct owner {
+	const char *room;
+	int found;
+} owner_t;
+
+static void is_owner(void *ud, sio_socket_t *s)
+{
+	owner_t *o = ud;
+	if (strcmp(sio_socket_id(s), o->room) == 0)
+		o->found = 1;
+}
+
+int sd_may_join(const sd_client_t *c, const char *room)
+{
+	const sd_config_t *cfg = c->svc->cfg;
+	if (strncmp(room, "user:", 5) == 0)
+		return strcmp(room + 5, c->user->id) == 0;
+	if (strcmp(room, "admin") == 0)
+		return c->admin;
+	size_t plen = cfg->private_prefix ? strlen(cfg->private_prefix) : 0;
+	if (plen && strncmp(room, cfg->private_prefix, plen) == 0) {
+		if (c->admin)
+			return 1;
+		for (size_t i = 0; i < c->nallowed; i++)
+			if (strcmp(c->allowed[i], room) == 0)
+				return 1;
+		return 0;
+	}
+	/* another socket's own room carries what is sent to it alone */
+	const char *rooms[1] = {room};
+	sio_target_t to = {.rooms = rooms, .nrooms = 1};
+	owner_t o = {room, 0};
+	if (strlen(room) == 20 && strcmp(room, sio_socket_id(c->sock)) != 0)
+		sio_fetch_sockets(sio_socket_nsp(c->sock), &to, is_owner, &o);
+	return !o.found;
+}

@@ -1,0 +1,435 @@
+/* Notifications: the subscriptions and unread counts of
+ * notifications:subscribe, :unsubscribe, :read and :count, the delivery
+ * behind POST /api/notify, and seed 004's chat servers: user:join,
+ * channel:join, message:send (unread badges) and notifications:get. */
+#include "../common/clock.h"
+#include "service.h"
+
+#include <errno.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_ROOM 128
+#define KEPT_NOTIFICATIONS 100
+
+static int room_of(char *room, const char *prefix, const char *id)
+{
+	int n = snprintf(room, MAX_ROOM + 1, "%s:%s", prefix, id);
+	return n > 0 && n <= MAX_ROOM ? 0 : -1;
+}
+
+/* The id member of a payload: a non-empty string, or an integer. */
+static const char *id_arg(struct json_object *arg, const char *key)
+{
+	struct json_object *v;
+	if (!json_object_is_type(arg, json_type_object) ||
+	    !json_object_object_get_ex(arg, key, &v))
+		return NULL;
+	if (json_object_is_type(v, json_type_int))
+		return json_object_get_string(v);
+	return sd_get_string(arg, key);
+}
+
+static struct json_object *unread_object(size_t unread)
+{
+	struct json_object *o = json_object_new_object();
+	json_object_object_add(o, "unread", json_object_new_int64(unread));
+	return o;
+}
+
+/* notifications:count {unread} to every socket of the user. */
+static void push_unread(sd_service_t *svc, const sd_user_t *u)
+{
+	char room[MAX_ROOM + 8];
+	snprintf(room, sizeof(room), "user:%s", u->id);
+	sd_emit(svc, room, NULL, "notifications:count",
+		unread_object(u->unread));
+}
+
+/* --- Per-user notifications -------------------------------------------- */
+
+static void keep(sd_user_t *u, struct json_object *n)
+{
+	if (!u->notifications)
+		u->notifications = json_object_new_array();
+	if (json_object_array_length(u->notifications) >= KEPT_NOTIFICATIONS) {
+		struct json_object *old =
+		    json_object_array_get_idx(u->notifications, 0);
+		struct json_object *read;
+		json_object_object_get_ex(old, "read", &read);
+		if (!json_object_get_boolean(read))
+			u->unread--;
+		json_object_array_del_idx(u->notifications, 0, 1);
+	}
+	struct json_object *entry = json_object_new_object();
+	json_object_object_add(
+	    entry, "id", json_object_get(json_object_object_get(n, "id")));
+	json_object_object_add(entry, "read", json_object_new_boolean(0));
+	json_object_array_add(u->notifications, entry);
+	u->unread++;
+}
+
+typedef struct gather {
+	struct json_object *n;
+	hmap_t seen;
+	int sockets;
+} gather_t;
+
+static void gather_user(void *ud, sio_socket_t *s)
+{
+	gather_t *g = ud;
+	sd_client_t *c = sio_socket_data(s);
+	if (!c)
+		return;
+	g->sockets++;
+	if (hmap_get(&g->seen, c->user->id) ||
+	    hmap_put(&g->seen, c->user->id, c->user) < 0)
+		return;
+	keep(c->user, g->n);
+}
+
+int sd_notify(sd_service_t *svc, const char *user_id, const char *channel_id,
+	      const char *from, struct json_object *notification, char id[24])
+{
+	char room[MAX_ROOM + 1], except[MAX_ROOM + 1];
+	if (room_of(room, user_id ? "user" : "channel",
+		    user_id ? user_id : channel_id) < 0 ||
+	    (from && room_of(except, "user", from) < 0))
+		return -EINVAL;
+	struct json_object *n = json_object_new_object();
+	json_object_object_foreach(notification, k, v)
+	    json_object_object_add(n, k, json_object_get(v));
+	sd_service_new_id(svc, id);
+	json_object_object_add(n, "id", json_object_new_string(id));
+	if (!json_object_object_get_ex(n, "timestamp", NULL))
+		json_object_object_add(n, "timestamp",
+				       json_object_new_int64(clock_epoch_ms()));
+	int reached = 0;
+	if (user_id) {
+		sd_user_t *u = NULL;
+		if (!(from && strcmp(from, user_id) == 0) &&
+		    (u = sd_user_get(svc, user_id, user_id))) {
+			keep(u, n);
+			reached = (int)sio_room_size(svc->nsp, room);
+			sd_emit(svc, room, NULL, "notification",
+				json_object_get(n));
+			push_unread(svc, u);
+		}
+	} else {
+		gather_t g = {.n = n};
+		const char *rooms[1] = {room}, *exc[1] = {except};
+		sio_target_t to = {.rooms = rooms,
+				   .nrooms = 1,
+				   .except = exc,
+				   .nexcept = from ? 1 : 0};
+		sio_fetch_sockets(svc->nsp, &to, gather_user, &g);
+		reached = g.sockets;
+		sd_emit(svc, room, from ? except : NULL, "notification",
+			json_object_get(n));
+		hmap_entry_t *e;
+		size_t i = 0;
+		while ((e = hmap_next(&g.seen, &i)))
+			push_unread(svc, e->value);
+		hmap_free(&g.seen);
+	}
+	json_object_put(n);
+	return reached;
+}
+
+static void on_subscribe(sd_client_t *c, const char *event,
+			 struct json_object *arg, sio_ack_t *ack)
+{
+	const char *id = id_arg(arg, "channelId");
+	char room[MAX_ROOM + 1];
+	if (!id || room_of(room, "channel", id) < 0) {
+		sd_ack_error(ack, "invalid payload");
+		return;
+	}
+	if (strcmp(event, "notifications:subscribe") == 0) {
+		const char *err =
+		    sd_join(c, room, SD_JOIN_PLAIN, "channelId", id);
+		if (err) {
+			sd_ack_error(ack, err);
+			return;
+		}
+	} else {
+		sd_leave(c, room);
+	}
+	struct json_object *o = json_object_new_object();
+	json_object_object_add(o, "channelId", json_object_new_string(id));
+	sd_ack_ok(ack, o);
+}
+
+static void on_read(sd_client_t *c, const char *event, struct json_object *arg,
+		    sio_ack_t *ack)
+{
+	(void)event;
+	const char *id = id_arg(arg, "notificationId");
+	if (!id) {
+		sd_ack_error(ack, "invalid payload");
+		return;
+	}
+	sd_user_t *u = c->user;
+	size_t n =
+	    u->notifications ? json_object_array_length(u->notifications) : 0;
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *e =
+		    json_object_array_get_idx(u->notifications, i);
+		if (strcmp(sd_get_string(e, "id"), id) != 0)
+			continue;
+		if (!json_object_get_boolean(
+			json_object_object_get(e, "read"))) {
+			json_object_object_add(e, "read",
+					       json_object_new_boolean(1));
+			u->unread--;
+			push_unread(c->svc, u);
+		}
+		sd_ack_ok(ack, unread_object(u->unread));
+		return;
+	}
+	sd_ack_error(ack, "notification not found");
+}
+
+static void on_count(sd_client_t *c, const char *event, struct json_object *arg,
+		     sio_ack_t *ack)
+{
+	(void)event;
+	(void)arg;
+	sd_emit_socket(c, "notifications:count",
+		       unread_object(c->user->unread));
+	sd_ack_ok(ack, unread_object(c->user->unread));
+}
+
+/* --- Seed 004: chat servers and their unread badges --------------------- */
+
+static sd_unread_t *unread_entry(sd_user_t *u, const char *server,
+				 const char *channel, int create)
+{
+	for (size_t i = 0; i < u->nchannels; i++)
+		if (strcmp(u->channels[i].channel, channel) == 0)
+			return &u->channels[i];
+	if (!create)
+		return NULL;
+	sd_unread_t *n =
+	    realloc(u->channels, (u->nchannels + 1) * sizeof(*u->channels));
+	if (!n)
+		return NULL;
+	u->channels = n;
+	sd_unread_t *e = &n[u->nchannels];
+	e->server = strdup(server);
+	e->channel = strdup(channel);
+	e->count = 0;
+	if (!e->server || !e->channel) {
+		free(e->server);
+		free(e->channel);
+		return NULL;
+	}
+	u->nchannels++;
+	return e;
+}
+
+static unsigned server_unread(const sd_user_t *u, const char *server)
+{
+	unsigned n = 0;
+	for (size_t i = 0; i < u->nchannels; i++)
+		if (strcmp(u->channels[i].server, server) == 0)
+			n += u->channels[i].count;
+	return n;
+}
+
+static struct json_object *server_count(const sd_user_t *u, const char *server)
+{
+	struct json_object *o = json_object_new_object();
+	json_object_object_add(o, "serverId", json_object_new_string(server));
+	json_object_object_add(o, "count",
+			       json_object_new_int64(server_unread(u, server)));
+	return o;
+}
+
+static void on_user_join(sd_client_t *c, const char *event,
+			 struct json_object *arg, sio_ack_t *ack)
+{
+	(void)event;
+	const char *id = id_arg(arg, "serverId");
+	char room[MAX_ROOM + 1];
+	if (!id || room_of(room, "server", id) < 0) {
+		sd_ack_error(ack, "invalid payload");
+		return;
+	}
+	const char *err = sd_join(c, room, SD_JOIN_PLAIN, "serverId", id);
+	if (err) {
+		sd_ack_error(ack, err);
+		return;
+	}
+	struct json_object *o = json_object_new_object();
+	json_object_object_add(o, "serverId", json_object_new_string(id));
+	sd_ack_ok(ack, o);
+}
+
+static void on_channel_join(sd_client_t *c, const char *event,
+			    struct json_object *arg, sio_ack_t *ack)
+{
+	(void)event;
+	const char *id = id_arg(arg, "channelId");
+	const char *server = id_arg(arg, "serverId");
+	char room[MAX_ROOM + 1];
+	if (!id || room_of(room, "channel", id) < 0) {
+		sd_ack_error(ack, "invalid payload");
+		return;
+	}
+	if (c->channel && strcmp(c->channel, room) != 0)
+		sd_leave(c, c->channel);
+	const char *err = sd_join(c, room, SD_JOIN_PLAIN, "channelId", id);
+	char *copy = err ? NULL : strdup(room);
+	if (err || !copy) {
+		sd_ack_error(ack, err ? err : "server error");
+		return;
+	}
+	free(c->channel);
+	c->channel = copy;
+	sd_unread_t *e =
+	    unread_entry(c->user, server ? server : "", id, server != NULL);
+	if (e) {
+		e->count = 0;
+		if (server) {
+			char user_room[MAX_ROOM + 8];
+			snprintf(user_room, sizeof(user_room), "user:%s",
+				 c->user->id);
+			sd_emit(c->svc, user_room, NULL, "notifications:count",
+				server_count(c->user, server));
+		}
+	}
+	struct json_object *o = json_object_new_object();
+	json_object_object_add(o, "channelId", json_object_new_string(id));
+	sd_ack_ok(ack, o);
+}
+
+typedef struct badge {
+	sio_socket_t **sockets;
+	size_t n, cap;
+} badge_t;
+
+static void collect(void *ud, sio_socket_t *s)
+{
+	badge_t *b = ud;
+	if (b->n == b->cap) {
+		size_t cap = b->cap ? b->cap * 2 : 16;
+		sio_socket_t **n = realloc(b->sockets, cap * sizeof(*n));
+		if (!n)
+			return;
+		b->sockets = n;
+		b->cap = cap;
+	}
+	b->sockets[b->n++] = s;
+}
+
+/* notification:update to the members of the server not in the channel,
+ * each user counted once however many sockets. */
+static void badges(sd_client_t *sender, const char *server, const char *channel,
+		   const char *channel_room)
+{
+	sd_service_t *svc = sender->svc;
+	char server_room[MAX_ROOM + 1], self[MAX_ROOM + 8];
+	if (room_of(server_room, "server", server) < 0)
+		return;
+	snprintf(self, sizeof(self), "user:%s", sender->user->id);
+	const char *rooms[1] = {server_room}, *exc[2] = {channel_room, self};
+	sio_target_t to = {
+	    .rooms = rooms, .nrooms = 1, .except = exc, .nexcept = 2};
+	badge_t b = {0};
+	sio_fetch_sockets(svc->nsp, &to, collect, &b);
+	hmap_t counted = {0};
+	for (size_t i = 0; i < b.n; i++) {
+		sd_client_t *c = sio_socket_data(b.sockets[i]);
+		if (!c)
+			continue;
+		sd_user_t *u = c->user;
+		if (!hmap_get(&counted, u->id) &&
+		    hmap_put(&counted, u->id, u) == 0) {
+			sd_unread_t *e = unread_entry(u, server, channel, 1);
+			if (e)
+				e->count++;
+		}
+		struct json_object *o = server_count(u, server);
+		json_object_object_add(o, "channelId",
+				       json_object_new_string(channel));
+		sd_emit_socket(c, "notification:update", o);
+	}
+	hmap_free(&counted);
+	free(b.sockets);
+}
+
+static void on_message_send(sd_client_t *c, const char *event,
+			    struct json_object *arg, sio_ack_t *ack)
+{
+	(void)event;
+	sd_service_t *svc = c->svc;
+	const char *id = id_arg(arg, "channelId");
+	const char *server = id_arg(arg, "serverId");
+	char room[MAX_ROOM + 1];
+	if (!id || room_of(room, "channel", id) < 0) {
+		sd_ack_error(ack, "invalid payload");
+		return;
+	}
+	if (!sio_socket_in(c->sock, room)) {
+		sd_ack_error(ack, "not in room");
+		return;
+	}
+	const char *text = sd_get_string(arg, "content");
+	if (!text)
+		text = sd_get_string(arg, "message");
+	const char *err = sd_check_message(svc, text);
+	if (err) {
+		sd_ack_error(ack, err);
+		return;
+	}
+	char mid[24];
+	sd_service_new_id(svc, mid);
+	struct json_object *msg = json_object_new_object();
+	json_object_object_foreach(arg, k, v)
+	    json_object_object_add(msg, k, json_object_get(v));
+	struct json_object *user = json_object_new_object();
+	json_object_object_add(user, "userId",
+			       json_object_new_string(c->user->id));
+	json_object_object_add(user, "username",
+			       json_object_new_string(c->user->name));
+	json_object_object_add(msg, "id", json_object_new_string(mid));
+	json_object_object_add(msg, "content", json_object_new_string(text));
+	json_object_object_add(msg, "user", user);
+	json_object_object_add(msg, "timestamp",
+			       json_object_new_int64(clock_epoch_ms()));
+	svc->metrics.chat_messages++;
+	sd_emit(svc, room, NULL, "message:new", msg);
+	if (server)
+		badges(c, server, id, room);
+	struct json_object *o = json_object_new_object();
+	json_object_object_add(o, "id", json_object_new_string(mid));
+	sd_ack_ok(ack, o);
+}
+
+static void on_notifications_get(sd_client_t *c, const char *event,
+				 struct json_object *arg, sio_ack_t *ack)
+{
+	(void)event;
+	const char *server = id_arg(arg, "serverId");
+	if (!server) {
+		sd_ack_error(ack, "invalid payload");
+		return;
+	}
+	sd_emit_socket(c, "notifications:count", server_count(c->user, server));
+	sd_ack_ok(ack, server_count(c->user, server));
+}
+
+const sd_event_t sd_notify_events[] = {
+    {"notifications:subscribe", on_subscribe, 0},
+    {"notifications:unsubscribe", on_subscribe, 0},
+    {"notifications:read", on_read, 0},
+    {"notifications:count", on_count, 0},
+    {"user:join", on_user_join, 0},
+    {"channel:join", on_channel_join, 0},
+    {"message:send", on_message_send, SD_EVENT_MESSAGE},
+    {"notifications:get", on_notifications_get, 0},
+    {NULL, NULL, 0},
+};

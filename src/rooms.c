@@ -1,0 +1,246 @@
+/* Rooms, presence lists and video rooms: join:room, leave:room,
+ * join-room, leave-room, presence:list, video:join, video:leave,
+ * video:progress. */
+#include "service.h"
+
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_ROOM 128
+
+static struct json_object *user_object(const sd_user_t *u)
+{
+	struct json_object *o = json_object_new_object();
+	json_object_object_add(o, "userId", json_object_new_string(u->id));
+	json_object_object_add(o, "username", json_object_new_string(u->name));
+	return o;
+}
+
+static struct json_object *count_object(const char *key, const char *value,
+					size_t count)
+{
+	struct json_object *o = json_object_new_object();
+	json_object_object_add(o, key, json_object_new_string(value));
+	json_object_object_add(o, "count", json_object_new_int64(count));
+	return o;
+}
+
+/* The room of join:room {room} or join-room "room"; NULL when the
+ * payload has none. */
+static const char *room_arg(const char *event, struct json_object *arg)
+{
+	if (strchr(event, '-')) /* join-room, leave-room: a plain string */
+		return json_object_is_type(arg, json_type_string)
+			   ? json_object_get_string(arg)
+			   : sd_get_string(arg, "roomId");
+	return sd_get_string(arg, "room");
+}
+
+/* user-joined / user-left {user, roomId} to the others (seed 001). */
+static void announce_user(sd_client_t *c, const char *room, const char *ev)
+{
+	struct json_object *o = json_object_new_object();
+	json_object_object_add(o, "user", user_object(c->user));
+	json_object_object_add(o, "roomId", json_object_new_string(room));
+	sd_emit_others(c, room, ev, o);
+}
+
+static void on_join(sd_client_t *c, const char *event, struct json_object *arg,
+		    sio_ack_t *ack)
+{
+	const char *room = room_arg(event, arg);
+	int seed001 = strchr(event, '-') != NULL;
+	if (!room) {
+		sd_ack_error(ack, "invalid payload");
+		return;
+	}
+	int was_in = sio_socket_in(c->sock, room);
+	const char *err =
+	    sd_join(c, room, SD_JOIN_PLAIN, seed001 ? "roomId" : "room", room);
+	if (err) {
+		sd_ack_error(ack, err);
+		return;
+	}
+	if (seed001 && !was_in)
+		announce_user(c, room, "user-joined");
+	sd_ack_ok(ack,
+		  count_object("room", room, sio_room_size(c->svc->nsp, room)));
+}
+
+static void on_leave(sd_client_t *c, const char *event, struct json_object *arg,
+		     sio_ack_t *ack)
+{
+	const char *room = room_arg(event, arg);
+	if (!sd_valid_room(room)) {
+		sd_ack_error(ack, room ? "invalid room" : "invalid payload");
+		return;
+	}
+	/* the rooms a socket is given, not chosen, stay */
+	if (strncmp(room, "user:", 5) == 0 || strcmp(room, "admin") == 0 ||
+	    strcmp(room, sio_socket_id(c->sock)) == 0) {
+		sd_ack_error(ack, "forbidden");
+		return;
+	}
+	sd_leave(c, room);
+	sd_ack_ok(ack,
+		  count_object("room", room, sio_room_size(c->svc->nsp, room)));
+}
+
+void sd_announce_leave(sd_client_t *c, const sd_member_t *m)
+{
+	sd_service_t *svc = c->svc;
+	switch (m->kind) {
+	case SD_JOIN_CHAT: sd_chat_announce_leave(c, m); break;
+	case SD_JOIN_VIDEO:
+		sd_emit(svc, m->room, NULL, "video:viewers",
+			count_object("videoId", m->value,
+				     sio_room_size(svc->nsp, m->room)));
+		break;
+	case SD_JOIN_PLAIN:
+		if (strcmp(m->key, "roomId") == 0)
+			announce_user(c, m->room, "user-left");
+		break;
+	}
+}
+
+/* --- presence:list ---------------------------------------------------- */
+
+typedef struct presence {
+	hmap_t seen;
+	struct json_object *users;
+} presence_t;
+
+static void add_user(void *ud, sio_socket_t *s)
+{
+	presence_t *p = ud;
+	sd_client_t *c = sio_socket_data(s);
+	if (!c || hmap_get(&p->seen, c->user->id))
+		return;
+	if (hmap_put(&p->seen, c->user->id, c->user) == 0)
+		json_object_array_add(p->users, user_object(c->user));
+}
+
+static int by_user_id(const void *a, const void *b)
+{
+	struct json_object *const *x = a, *const *y = b;
+	return strcmp(sd_get_string(*x, "userId"), sd_get_string(*y, "userId"));
+}
+
+struct json_object *sd_room_users(sd_service_t *svc, const char *room)
+{
+	presence_t p = {.users = json_object_new_array()};
+	const char *rooms[1] = {room};
+	sio_target_t to = {.rooms = rooms, .nrooms = 1};
+	sio_fetch_sockets(svc->nsp, &to, add_user, &p);
+	hmap_free(&p.seen);
+	json_object_array_sort(p.users, by_user_id);
+	return p.users;
+}
+
+static void on_presence_list(sd_client_t *c, const char *event,
+			     struct json_object *arg, sio_ack_t *ack)
+{
+	(void)event;
+	const char *room = sd_get_string(arg, "room");
+	if (!room) {
+		sd_ack_error(ack, "invalid payload");
+		return;
+	}
+	if (!sd_valid_room(room)) {
+		sd_ack_error(ack, "invalid room");
+		return;
+	}
+	if (!sd_may_join(c, room)) {
+		sd_ack_error(ack, "forbidden");
+		return;
+	}
+	struct json_object *o = json_object_new_object();
+	json_object_object_add(o, "room", json_object_new_string(room));
+	json_object_object_add(o, "users", sd_room_users(c->svc, room));
+	sd_ack_ok(ack, o);
+}
+
+/* --- video ------------------------------------------------------------ */
+
+/* "video:{videoId}" for a payload's videoId; NULL when there is none or
+ * it is too long. */
+static const char *video_room(struct json_object *arg, char *room, size_t size,
+			      const char **id)
+{
+	*id = sd_get_string(arg, "videoId");
+	if (!*id) { /* numbers are ids too */
+		struct json_object *v;
+		if (!json_object_object_get_ex(arg, "videoId", &v) ||
+		    !json_object_is_type(v, json_type_int))
+			return NULL;
+		*id = json_object_get_string(v);
+	}
+	int n = snprintf(room, size, "video:%s", *id);
+	return n > 0 && (size_t)n < size ? room : NULL;
+}
+
+static void on_video(sd_client_t *c, const char *event, struct json_object *arg,
+		     sio_ack_t *ack)
+{
+	sd_service_t *svc = c->svc;
+	char buf[MAX_ROOM + 1];
+	const char *id;
+	const char *room = video_room(arg, buf, sizeof(buf), &id);
+	if (!room) {
+		sd_ack_error(ack, "invalid payload");
+		return;
+	}
+	if (strcmp(event, "video:join") == 0) {
+		int was_in = sd_member_find(c, room) != NULL;
+		const char *err =
+		    sd_join(c, room, SD_JOIN_VIDEO, "videoId", id);
+		if (err) {
+			sd_ack_error(ack, err);
+			return;
+		}
+		if (!was_in)
+			sd_emit(svc, room, NULL, "video:viewers",
+				count_object("videoId", id,
+					     sio_room_size(svc->nsp, room)));
+	} else {
+		sd_leave(c, room);
+	}
+	sd_ack_ok(ack,
+		  count_object("videoId", id, sio_room_size(svc->nsp, room)));
+}
+
+static void on_video_progress(sd_client_t *c, const char *event,
+			      struct json_object *arg, sio_ack_t *ack)
+{
+	(void)event;
+	char buf[MAX_ROOM + 1], user_room[MAX_ROOM + 8];
+	const char *id;
+	struct json_object *ts;
+	if (!video_room(arg, buf, sizeof(buf), &id) ||
+	    !json_object_object_get_ex(arg, "timestamp", &ts) ||
+	    !(json_object_is_type(ts, json_type_int) ||
+	      json_object_is_type(ts, json_type_double))) {
+		sd_ack_error(ack, "invalid payload");
+		return;
+	}
+	struct json_object *o = json_object_new_object();
+	json_object_object_add(o, "videoId", json_object_new_string(id));
+	json_object_object_add(o, "timestamp", json_object_get(ts));
+	snprintf(user_room, sizeof(user_room), "user:%s", c->user->id);
+	sd_emit_others(c, user_room, "video:sync", o);
+	sd_ack_ok(ack, NULL);
+}
+
+const sd_event_t sd_room_events[] = {
+    {"join:room", on_join, 0},
+    {"leave:room", on_leave, 0},
+    {"join-room", on_join, 0},
+    {"leave-room", on_leave, 0},
+    {"presence:list", on_presence_list, 0},
+    {"video:join", on_video, 0},
+    {"video:leave", on_video, 0},
+    {"video:progress", on_video_progress, 0},
+    {NULL, NULL, 0},
+};

@@ -1,0 +1,393 @@
+/* The service's frame: creation, the dispatch of events (rate limits,
+ * argument parsing), connections and disconnections, memberships, and
+ * the reply helpers the event modules share. */
+#include "service.h"
+#include "../common/clock.h"
+#include "static.h"
+
+#include <errno.h>
+#include <event2/event.h>
+#include <json-c/json.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_ROOM 128
+
+/* --- Replies and emits ----------------------------------------------- */
+
+struct json_object *sd_first_arg(const sio_args_t *args)
+{
+	struct json_object *all = sio_args_parse(args);
+	struct json_object *first = NULL;
+	if (all && json_object_array_length(all) > 0)
+		first = json_object_get(json_object_array_get_idx(all, 0));
+	json_object_put(all);
+	return first;
+}
+
+const char *sd_get_string(struct json_object *obj, const char *key)
+{
+	struct json_object *v;
+	if (!json_object_is_type(obj, json_type_object) ||
+	    !json_object_object_get_ex(obj, key, &v) ||
+	    !json_object_is_type(v, json_type_string) ||
+	    json_object_get_string_len(v) == 0)
+		return NULL;
+	return json_object_get_string(v);
+}
+
+int sd_valid_room(const char *room)
+{
+	return room && room[0] && strlen(room) <= MAX_ROOM;
+}
+
+/* Sends `[data]` through `send`; takes `data`. */
+static const char *args_text(struct json_object *data, struct json_object **arr)
+{
+	*arr = json_object_new_array_ext(1);
+	json_object_array_add(*arr, data);
+	return json_object_to_json_string_ext(
+	    *arr, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+}
+
+static void ack_send(sio_ack_t *ack, struct json_object *obj)
+{
+	struct json_object *arr;
+	sio_args_t a = {.json = args_text(obj, &arr)};
+	sio_ack_send(ack, &a);
+	json_object_put(arr);
+}
+
+void sd_ack_ok(sio_ack_t *ack, struct json_object *extra)
+{
+	if (ack->id < 0) {
+		json_object_put(extra);
+		return;
+	}
+	struct json_object *o = json_object_new_object();
+	json_object_object_add(o, "ok", json_object_new_boolean(1));
+	if (extra) {
+		json_object_object_foreach(extra, k, v)
+		    json_object_object_add(o, k, json_object_get(v));
+		json_object_put(extra);
+	}
+	ack_send(ack, o);
+}
+
+void sd_ack_error(sio_ack_t *ack, const char *error)
+{
+	if (ack->id < 0)
+		return;
+	struct json_object *o = json_object_new_object();
+	json_object_object_add(o, "ok", json_object_new_boolean(0));
+	json_object_object_add(o, "error", json_object_new_string(error));
+	ack_send(ack, o);
+}
+
+void sd_emit(sd_service_t *svc, const char *room, const char *except,
+	     const char *event, struct json_object *data)
+{
+	struct json_object *arr;
+	sio_args_t a = {.json = args_text(data, &arr)};
+	const char *rooms[1] = {room}, *exc[1] = {except};
+	sio_target_t to = {.rooms = rooms,
+			   .nrooms = room ? 1 : 0,
+			   .except = exc,
+			   .nexcept = except ? 1 : 0};
+	sio_emit(svc->nsp, &to, event, &a);
+	svc->metrics.emits++;
+	json_object_put(arr);
+}
+
+void sd_emit_socket(sd_client_t *c, const char *event, struct json_object *data)
+{
+	struct json_object *arr;
+	sio_args_t a = {.json = args_text(data, &arr)};
+	sio_socket_emit(c->sock, event, &a);
+	json_object_put(arr);
+}
+
+void sd_emit_others(sd_client_t *c, const char *room, const char *event,
+		    struct json_object *data)
+{
+	struct json_object *arr;
+	sio_args_t a = {.json = args_text(data, &arr)};
+	const char *rooms[1] = {room};
+	sio_target_t to = {.rooms = rooms, .nrooms = 1};
+	sio_socket_broadcast(c->sock, &to, event, &a);
+	c->svc->metrics.emits++;
+	json_object_put(arr);
+}
+
+static size_t utf8_chars(const char *s)
+{
+	size_t n = 0;
+	for (; *s; s++)
+		n += ((unsigned char)*s & 0xC0) != 0x80;
+	return n;
+}
+
+const char *sd_check_message(const sd_service_t *svc, const char *text)
+{
+	if (!text)
+		return "message required";
+	if (utf8_chars(text) > svc->cfg->max_message_length)
+		return "message too long";
+	return NULL;
+}
+
+void sd_service_new_id(sd_service_t *svc, char out[24])
+{
+	snprintf(out, 24, "%08x%llx", (unsigned)svc->id_prefix,
+		 (unsigned long long)++svc->next_id);
+}
+
+/* --- Memberships ----------------------------------------------------- */
+
+sd_member_t *sd_member_find(const sd_client_t *c, const char *room)
+{
+	for (sd_member_t *m = c->joined; m; m = m->next)
+		if (strcmp(m->room, room) == 0)
+			return m;
+	return NULL;
+}
+
+static void member_free(sd_member_t *m)
+{
+	free(m->value);
+	free(m);
+}
+
+const char *sd_join(sd_client_t *c, const char *room, sd_join_kind_t kind,
+		    const char *key, const char *value)
+{
+	if (!sd_valid_room(room))
+		return "invalid room";
+	if (!sd_may_join(c, room))
+		return "forbidden";
+	if (sd_member_find(c, room))
+		return NULL;
+	size_t len = strlen(room);
+	sd_member_t *m = calloc(1, sizeof(*m) + len + 1);
+	if (!m || !(m->value = strdup(value ? value : room)) ||
+	    sio_socket_join(c->sock, room) < 0) {
+		if (m)
+			member_free(m);
+		return "server error";
+	}
+	memcpy(m->room, room, len);
+	m->kind = kind;
+	m->key = key;
+	m->next = c->joined;
+	c->joined = m;
+	return NULL;
+}
+
+int sd_leave(sd_client_t *c, const char *room)
+{
+	for (sd_member_t **pp = &c->joined; *pp; pp = &(*pp)->next) {
+		sd_member_t *m = *pp;
+		if (strcmp(m->room, room) != 0)
+			continue;
+		*pp = m->next;
+		sio_socket_leave(c->sock, room);
+		sd_announce_leave(c, m);
+		member_free(m);
+		return 1;
+	}
+	if (!sio_socket_in(c->sock, room))
+		return 0;
+	sio_socket_leave(c->sock, room);
+	return 1;
+}
+
+/* --- Dispatch -------------------------------------------------------- */
+
+typedef struct sd_route {
+	sd_service_t *svc;
+	sd_event_fn fn;
+	unsigned flags;
+} route_t;
+
+static void rate_limited(sd_client_t *c, sio_ack_t *ack)
+{
+	static const char msg[] = "Rate limit exceeded";
+	c->svc->metrics.rate_limited++;
+	sd_ack_error(ack, msg);
+	struct json_object *o = json_object_new_object();
+	json_object_object_add(o, "message", json_object_new_string(msg));
+	sd_emit_socket(c, "error", o);
+}
+
+static void dispatch(void *ud, sio_socket_t *s, const char *event,
+		     const sio_args_t *args, sio_ack_t *ack)
+{
+	const route_t *r = ud;
+	sd_service_t *svc = r->svc;
+	const sd_config_t *cfg = svc->cfg;
+	sd_client_t *c = sio_socket_data(s);
+	if (!c)
+		return;
+	svc->metrics.events_in++;
+	uint64_t now = clock_monotonic_ms();
+	if (!sd_bucket_take(&c->events, cfg->event_rate, cfg->message_window_ms,
+			    now) ||
+	    ((r->flags & SD_EVENT_MESSAGE) &&
+	     !sd_bucket_take(&c->user->messages, cfg->message_rate,
+			     cfg->message_window_ms, now))) {
+		rate_limited(c, ack);
+		return;
+	}
+	struct json_object *arg = sd_first_arg(args);
+	r->fn(c, event, arg, ack);
+	json_object_put(arg);
+}
+
+static route_t *routes_alloc(sd_service_t *svc, size_t *n)
+{
+	size_t count = svc->cfg->nrelay_events;
+	const sd_event_t *tables[] = {sd_room_events, sd_chat_events,
+				      sd_notify_events};
+	for (size_t t = 0; t < 3; t++)
+		for (const sd_event_t *e = tables[t]; e->name; e++)
+			count++;
+	*n = count;
+	return calloc(count ? count : 1, sizeof(route_t));
+}
+
+/* Registers every event; the routes live as long as the server. */
+static int register_events(sd_service_t *svc, route_t **out)
+{
+	size_t n, i = 0;
+	route_t *routes = routes_alloc(svc, &n);
+	if (!routes)
+		return -ENOMEM;
+	*out = routes;
+	const sd_event_t *tables[] = {sd_room_events, sd_chat_events,
+				      sd_notify_events};
+	for (size_t t = 0; t < 3; t++)
+		for (const sd_event_t *e = tables[t]; e->name; e++, i++) {
+			routes[i] = (route_t){svc, e->fn, e->flags};
+			if (sio_nsp_on(svc->nsp, e->name, dispatch,
+				       &routes[i]) < 0)
+				return -ENOMEM;
+		}
+	for (size_t k = 0; k < svc->cfg->nrelay_events; k++, i++) {
+		routes[i] = (route_t){svc, sd_relay_event, 0};
+		if (sio_nsp_on(svc->nsp, svc->cfg->relay_events[k], dispatch,
+			       &routes[i]) < 0)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/* --- Connections ----------------------------------------------------- */
+
+static void on_connection(void *ud, sio_socket_t *s)
+{
+	sd_service_t *svc = ud;
+	sd_client_t *c = sio_socket_data(s);
+	if (!c && !(c = sd_identity_restore(svc, s))) {
+		sio_socket_disconnect(s, 1);
+		return;
+	}
+	char room[MAX_ROOM + 8];
+	snprintf(room, sizeof(room), "user:%s", c->user->id);
+	if (sio_socket_join(s, room) < 0 ||
+	    (c->admin && sio_socket_join(s, "admin") < 0)) {
+		sio_socket_disconnect(s, 1);
+		return;
+	}
+	svc->metrics.connects++;
+	sd_user_attach(svc, c->user);
+	size_t n = sio_room_size(svc->nsp, NULL);
+	if (n > svc->peak)
+		svc->peak = n;
+	sd_stats_connected(svc, c);
+}
+
+static void on_disconnect(void *ud, sio_socket_t *s, const char *reason)
+{
+	sd_service_t *svc = ud;
+	sd_client_t *c = sio_socket_data(s);
+	sd_metrics_disconnect(&svc->metrics, reason);
+	if (!c)
+		return;
+	sio_socket_set_data(s, NULL);
+	sd_chat_client_gone(c);
+	while (c->joined) {
+		sd_member_t *m = c->joined;
+		c->joined = m->next;
+		sd_announce_leave(c, m);
+		member_free(m);
+	}
+	sd_user_detach(svc, c->user);
+	sd_client_free(c);
+}
+
+/* --- The service ----------------------------------------------------- */
+
+sd_service_t *sd_service_new(struct event_base *base, sio_server_t *srv,
+			     const sd_config_t *cfg, sd_static_t *files,
+			     const char **error)
+{
+	sd_service_t *svc = calloc(1, sizeof(*svc));
+	*error = "out of memory";
+	if (!svc)
+		return NULL;
+	svc->base = base;
+	svc->srv = srv;
+	svc->cfg = cfg;
+	svc->files = files;
+	svc->id_prefix = randombytes_random();
+	svc->started_ms = clock_epoch_ms();
+	svc->nsp = sio_of(srv, "/");
+	if (cfg->jwt_secret) {
+		svc->keys.secret_len = strlen(cfg->jwt_secret);
+		svc->secret = (uint8_t *)strdup(cfg->jwt_secret);
+		svc->keys.secret = svc->secret;
+		if (!svc->secret)
+			goto fail;
+	}
+	if (cfg->jwt_public_key) {
+		if (sd_jwt_parse_ed25519(cfg->jwt_public_key, svc->keys.ed25519,
+					 error) < 0)
+			goto fail;
+		svc->keys.has_ed25519 = 1;
+	}
+	*error = "out of memory";
+	if (!svc->nsp ||
+	    sio_nsp_use(svc->nsp, sd_identity_middleware, svc) < 0 ||
+	    sio_nsp_on_connection(svc->nsp, on_connection, svc) < 0 ||
+	    sio_nsp_on_disconnect(svc->nsp, on_disconnect, svc) < 0 ||
+	    register_events(svc, &svc->routes) < 0 || sd_stats_start(svc) < 0)
+		goto fail;
+	sio_server_on_request(srv, sd_service_request, svc);
+	*error = NULL;
+	return svc;
+fail:
+	sd_service_free(svc);
+	return NULL;
+}
+
+void sd_service_drain(sd_service_t *svc)
+{
+	svc->draining = 1;
+}
+
+void sd_service_free(sd_service_t *svc)
+{
+	if (!svc)
+		return;
+	if (svc->stats_ev)
+		event_free(svc->stats_ev);
+	sd_chat_free_rooms(svc);
+	sd_users_free(svc);
+	if (svc->secret)
+		sodium_memzero(svc->secret, svc->keys.secret_len);
+	free(svc->secret);
+	free(svc->routes);
+	free(svc);
+}

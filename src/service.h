@@ -1,0 +1,232 @@
+/* The built-in service of socketiod: the events of man/socketiod-events.7
+ * on the namespace "/", through the public sio.h API only.
+ *
+ * This header is shared by the service's modules (identity.c, users.c,
+ * rooms.c, chat.c, notify.c, relay.c, stats.c, api.c); the program sees
+ * only sd_service_new(), sd_service_request() and sd_service_free(). */
+#ifndef SD_SERVICE_H
+#define SD_SERVICE_H
+
+#include "../common/hmap.h"
+#include "config.h"
+#include "jwt.h"
+#include "metrics.h"
+#include "ratelimit.h"
+
+#include <sio.h>
+
+struct json_object;
+struct event;
+typedef struct sd_static sd_static_t;
+
+typedef struct sd_user sd_user_t;
+typedef struct sd_client sd_client_t;
+typedef struct sd_service sd_service_t;
+
+/* --- The service ----------------------------------------------------- */
+
+struct sd_service {
+	struct event_base *base;
+	sio_server_t *srv;
+	sio_nsp_t *nsp; /* "/" */
+	const sd_config_t *cfg;
+	sd_jwt_keys_t keys;
+	uint8_t *secret; /* owned copy behind keys.secret */
+	sd_static_t *files;
+	hmap_t users; /* userId -> sd_user_t, while it has sockets or state */
+	hmap_t rooms; /* room -> sd_room_t, chat rooms with history */
+	sd_metrics_t metrics;
+	uint32_t id_prefix; /* random per run: ids unique across restarts */
+	uint64_t next_id;
+	uint64_t started_ms;
+	size_t peak;		      /* most sockets at once */
+	size_t sent_count, sent_peak; /* the last stats:listeners */
+	struct event *stats_ev;
+	struct sd_route *routes; /* of the registered events */
+	int draining;
+};
+
+/* Creates the service on `srv` (registering its handlers on "/") with
+ * `cfg`, which must outlive it. `files` (may be NULL) serves the demo.
+ * Returns NULL with *error set on a bad key or out of memory. */
+sd_service_t *sd_service_new(struct event_base *base, sio_server_t *srv,
+			     const sd_config_t *cfg, sd_static_t *files,
+			     const char **error);
+/* Starts draining: /ready fails from now on. */
+void sd_service_drain(sd_service_t *svc);
+void sd_service_free(sd_service_t *svc);
+
+/* The HTTP request callback: the API, /health, /ready, /metrics, the
+ * demo; 404 for the rest (api.c). */
+void sd_service_request(void *ud, eio_request_t *req);
+
+/* A new id for a message or notification: unique in this run, and
+ * across runs with high probability. `out` holds 24 bytes. */
+void sd_service_new_id(sd_service_t *svc, char out[24]);
+
+/* --- Users and their sockets (users.c, identity.c) ------------------- */
+
+/* A user: every socket with the same userId, across devices. */
+struct sd_user {
+	char *id;
+	char *name;
+	size_t sockets;
+	/* notifications kept for the user, newest last (notify.c) */
+	struct json_object *notifications; /* array of {id,...,read} */
+	size_t unread;
+	/* unread messages per channel of a chat server (seed 004) */
+	struct sd_unread *channels;
+	size_t nchannels;
+	sd_bucket_t messages; /* rate limit of the message events */
+};
+
+typedef struct sd_unread {
+	char *server, *channel;
+	unsigned count;
+} sd_unread_t;
+
+/* A room a socket joined through the service, to undo on disconnect. */
+typedef enum {
+	SD_JOIN_PLAIN, /* join:room, join-room, subscriptions */
+	SD_JOIN_CHAT,  /* chat:join: user counts and system messages */
+	SD_JOIN_VIDEO, /* video:join: viewer counts */
+} sd_join_kind_t;
+
+/* A room joined through the service, remembered to announce the
+ * socket's going: the payload key the client named it by ("room",
+ * "videoId", "channelId") and that value. */
+typedef struct sd_member {
+	struct sd_member *next;
+	sd_join_kind_t kind;
+	const char *key;
+	char *value;
+	char room[];
+} sd_member_t;
+
+typedef struct sd_typing sd_typing_t;
+
+struct sd_client {
+	sd_service_t *svc;
+	sio_socket_t *sock;
+	sd_user_t *user;
+	unsigned admin : 1;
+	unsigned anonymous : 1;
+	char **allowed; /* private rooms the token's "rooms" claim lists */
+	size_t nallowed;
+	char *channel; /* the channel room of channel:join (seed 004) */
+	sd_bucket_t events;
+	sd_member_t *joined;
+	sd_typing_t *typing;
+};
+
+/* Connection middleware: who the socket is (auth none/optional/required,
+ * JWT), refusals as CONNECT_ERROR. Sets the socket's sd_client_t. */
+int sd_identity_middleware(void *ud, sio_socket_t *s, sio_error_t *err);
+/* The client of a socket recovered without middleware: rebuilt from the
+ * state that sd_identity_middleware() saved. NULL when out of memory. */
+sd_client_t *sd_identity_restore(sd_service_t *svc, sio_socket_t *s);
+void sd_client_free(sd_client_t *c);
+
+/* Whether the client may join or read `room`: user:{id} only for that
+ * user, admin only for admins, private rooms only when listed. */
+int sd_may_join(const sd_client_t *c, const char *room);
+
+/* The user `id`, created with `name` when absent (NULL on no memory). */
+sd_user_t *sd_user_get(sd_service_t *svc, const char *id, const char *name);
+sd_user_t *sd_user_find(sd_service_t *svc, const char *id);
+/* A socket of the user connected / disconnected: presence events on the
+ * first and the last; a user with no socket and no state is freed. */
+void sd_user_attach(sd_service_t *svc, sd_user_t *u);
+void sd_user_detach(sd_service_t *svc, sd_user_t *u);
+/* Frees every user (at the end). */
+void sd_users_free(sd_service_t *svc);
+
+/* --- Replies and emits (service.c) ----------------------------------- */
+
+/* The first argument of an event as json-c (new reference), or NULL. */
+struct json_object *sd_first_arg(const sio_args_t *args);
+/* The string member `key` of `obj` when it is a non-empty string. */
+const char *sd_get_string(struct json_object *obj, const char *key);
+/* A room name from a client: a non-empty string of at most 128 bytes. */
+int sd_valid_room(const char *room);
+
+/* NULL when `text` (NULL: absent) is a chat message the configuration
+ * allows: non-empty, at most max-message-length characters; else the
+ * error for the client. */
+const char *sd_check_message(const sd_service_t *svc, const char *text);
+
+/* Answers the ack (if the client asked) with {ok:true} plus the members
+ * of `extra` (taken: may be NULL), or {ok:false,error}. */
+void sd_ack_ok(sio_ack_t *ack, struct json_object *extra);
+void sd_ack_error(sio_ack_t *ack, const char *error);
+
+/* Emits `event` with one argument `data` (taken) to the sockets of the
+ * namespace in `room` (NULL: all), except those in `except` (may be
+ * NULL); or, with sd_emit_socket(), to one socket; or, with
+ * sd_emit_others(), to `room` without the sending socket. */
+void sd_emit(sd_service_t *svc, const char *room, const char *except,
+	     const char *event, struct json_object *data);
+void sd_emit_socket(sd_client_t *c, const char *event,
+		    struct json_object *data);
+void sd_emit_others(sd_client_t *c, const char *room, const char *event,
+		    struct json_object *data);
+
+/* Joins `room` after the permission check, remembering `kind`, `key`
+ * and `value` for the announcements of sd_leave() and the disconnect.
+ * Returns NULL or an error message for the client. Joining again is not
+ * an error and changes nothing. */
+const char *sd_join(sd_client_t *c, const char *room, sd_join_kind_t kind,
+		    const char *key, const char *value);
+/* Leaves `room` (nothing when not in it); returns whether it was in. */
+int sd_leave(sd_client_t *c, const char *room);
+/* Announces that `c` left the room of `m` (chat: count and system
+ * message; video: viewers), after it left. */
+void sd_announce_leave(sd_client_t *c, const sd_member_t *m);
+/* The membership of `room`, or NULL. */
+sd_member_t *sd_member_find(const sd_client_t *c, const char *room);
+
+/* --- Events ---------------------------------------------------------- */
+
+typedef void (*sd_event_fn)(sd_client_t *c, const char *event,
+			    struct json_object *arg, sio_ack_t *ack);
+
+#define SD_EVENT_MESSAGE 1 /* counts against the per-user message rate */
+
+typedef struct sd_event {
+	const char *name;
+	sd_event_fn fn;
+	unsigned flags;
+} sd_event_t;
+
+/* Each module's table, ended by a {NULL} entry. */
+extern const sd_event_t sd_room_events[];
+extern const sd_event_t sd_chat_events[];
+extern const sd_event_t sd_notify_events[];
+
+/* Relays of the configured names (relay.c). */
+void sd_relay_event(sd_client_t *c, const char *event, struct json_object *arg,
+		    sio_ack_t *ack);
+
+/* The distinct users of the sockets in `room`, sorted by userId, as a
+ * json-c array of {userId,username} (rooms.c). */
+struct json_object *sd_room_users(sd_service_t *svc, const char *room);
+
+/* Chat state (chat.c): history per room, typing timers. */
+void sd_chat_free_rooms(sd_service_t *svc);
+/* A socket is going: its typing indicators stop. */
+void sd_chat_client_gone(sd_client_t *c);
+/* `c` left the chat room of `m`: user count and system message. */
+void sd_chat_announce_leave(sd_client_t *c, const sd_member_t *m);
+/* Number of chat rooms with history. */
+size_t sd_chat_room_count(const sd_service_t *svc);
+
+/* Notifications (notify.c): delivers one to a user or a channel's
+ * subscribers, skipping `from`; returns the sockets reached or -errno. */
+int sd_notify(sd_service_t *svc, const char *user_id, const char *channel_id,
+	      const char *from, struct json_object *notification, char id[24]);
+
+/* stats:listeners (stats.c) */
+int sd_stats_start(sd_service_t *svc);
+void sd_stats_connected(sd_service_t *svc, sd_client_t *c);
+
+#endif /* SD_SERVICE_H */

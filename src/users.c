@@ -1,0 +1,84 @@
+/* Users: the sockets of one userId across devices, presence events on
+ * the first and the last, and what the service keeps per user. */
+#include "service.h"
+
+#include <json-c/json.h>
+#include <stdlib.h>
+#include <string.h>
+
+sd_user_t *sd_user_find(sd_service_t *svc, const char *id)
+{
+	return hmap_get(&svc->users, id);
+}
+
+sd_user_t *sd_user_get(sd_service_t *svc, const char *id, const char *name)
+{
+	sd_user_t *u = hmap_get(&svc->users, id);
+	if (u) {
+		if (strcmp(u->name, name) != 0) { /* the latest name wins */
+			char *n = strdup(name);
+			if (n) {
+				free(u->name);
+				u->name = n;
+			}
+		}
+		return u;
+	}
+	u = calloc(1, sizeof(*u));
+	if (!u || !(u->id = strdup(id)) || !(u->name = strdup(name)) ||
+	    hmap_put(&svc->users, u->id, u) < 0) {
+		if (u) {
+			free(u->id);
+			free(u->name);
+		}
+		free(u);
+		return NULL;
+	}
+	return u;
+}
+
+static void user_free(sd_user_t *u)
+{
+	json_object_put(u->notifications);
+	for (size_t i = 0; i < u->nchannels; i++) {
+		free(u->channels[i].server);
+		free(u->channels[i].channel);
+	}
+	free(u->channels);
+	free(u->id);
+	free(u->name);
+	free(u);
+}
+
+void sd_user_attach(sd_service_t *svc, sd_user_t *u)
+{
+	if (u->sockets++ > 0)
+		return;
+	struct json_object *o = json_object_new_object();
+	json_object_object_add(o, "userId", json_object_new_string(u->id));
+	json_object_object_add(o, "username", json_object_new_string(u->name));
+	sd_emit(svc, NULL, NULL, "presence:online", o);
+}
+
+void sd_user_detach(sd_service_t *svc, sd_user_t *u)
+{
+	if (u->sockets > 0 && --u->sockets > 0)
+		return;
+	struct json_object *o = json_object_new_object();
+	json_object_object_add(o, "userId", json_object_new_string(u->id));
+	sd_emit(svc, NULL, NULL, "presence:offline", o);
+	/* notifications and unread counts outlive a reconnection */
+	if (!u->notifications && !u->nchannels) {
+		hmap_del(&svc->users, u->id);
+		user_free(u);
+	}
+}
+
+void sd_users_free(sd_service_t *svc)
+{
+	hmap_entry_t *e;
+	size_t i = 0;
+	while ((e = hmap_next(&svc->users, &i)))
+		user_free(e->value);
+	hmap_free(&svc->users);
+}
