@@ -110,7 +110,7 @@ int sd_notify(sd_service_t *svc, const char *user_id, const char *channel_id,
 	if (user_id) {
 		sd_user_t *u = NULL;
 		if (!(from && strcmp(from, user_id) == 0) &&
-		    (u = sd_user_get(svc, user_id, user_id))) {
+		    (u = sd_user_get(svc, user_id, NULL))) {
 			keep(u, n);
 			reached = (int)sio_room_size(svc->nsp, room);
 			sd_emit(svc, room, NULL, "notification",

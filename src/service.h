@@ -131,7 +131,8 @@ void sd_client_free(sd_client_t *c);
  * user, admin only for admins, private rooms only when listed. */
 int sd_may_join(const sd_client_t *c, const char *room);
 
-/* The user `id`, created with `name` when absent (NULL on no memory). */
+/* The user `id`, created when absent (NULL on no memory), named `name`
+ * (NULL: keep the name it has, or the id for a new user). */
 sd_user_t *sd_user_get(sd_service_t *svc, const char *id, const char *name);
 sd_user_t *sd_user_find(sd_service_t *svc, const char *id);
 /* A socket of the user connected / disconnected: presence events on the

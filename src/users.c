@@ -15,7 +15,7 @@ sd_user_t *sd_user_get(sd_service_t *svc, const char *id, const char *name)
 {
 	sd_user_t *u = hmap_get(&svc->users, id);
 	if (u) {
-		if (strcmp(u->name, name) != 0) { /* the latest name wins */
+		if (name && strcmp(u->name, name) != 0) { /* the latest wins */
 			char *n = strdup(name);
 			if (n) {
 				free(u->name);
@@ -25,7 +25,8 @@ sd_user_t *sd_user_get(sd_service_t *svc, const char *id, const char *name)
 		return u;
 	}
 	u = calloc(1, sizeof(*u));
-	if (!u || !(u->id = strdup(id)) || !(u->name = strdup(name)) ||
+	if (!u || !(u->id = strdup(id)) ||
+	    !(u->name = strdup(name ? name : id)) ||
 	    hmap_put(&svc->users, u->id, u) < 0) {
 		if (u) {
 			free(u->id);
