@@ -62,6 +62,7 @@ typedef struct sd_config {
 	char *static_dir;	    /* --static-dir, the installed demo */
 	char *redis;		    /* --redis URL, NULL: in memory */
 	unsigned shutdown_grace_ms; /* --shutdown-grace, 10000 */
+	char *config; /* --config or SOCKETIOD_CONFIG: the file read, or NULL */
 } sd_config_t;
 
 /* What sd_config_load() tells its caller to do. */
@@ -76,9 +77,18 @@ typedef enum {
  * increasing precedence. Prints --help/--version/--check-config output to
  * `out` and errors (naming the flag, variable or key at fault) to `err`.
  * On SD_CONFIG_RUN the caller owns *cfg and frees it with
- * sd_config_free(). */
+ * sd_config_free(); on the other results *cfg is left zeroed, with
+ * nothing to free. `envp` is a NULL-terminated array of "NAME=value"
+ * (environ; NULL for none); argv is not modified. Uses getopt_long, so
+ * not thread-safe. */
 sd_config_result_t sd_config_load(sd_config_t *cfg, int argc, char **argv,
 				  char **envp, FILE *out, FILE *err);
+
+/* Frees every member of *cfg and zeroes it; a zeroed *cfg is fine. */
 void sd_config_free(sd_config_t *cfg);
+
+/* The long name of option `i` of the table, in the order of --help
+ * (0, 1, ... until NULL), e.g. "port": for tests and tools. */
+const char *sd_config_option_name(size_t i);
 
 #endif /* SD_CONFIG_H */

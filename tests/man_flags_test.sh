@@ -3,15 +3,24 @@
 # Run by make check from the build directory; $srcdir is the source tree.
 status=0
 flags() { grep -o -- '--[a-z][a-z-]*' | sed 's/-$//' | sort -u; }
-for prog in eio-conformance-server sio-conformance-server; do
-	help=$(./interop/$prog --help | flags)
+while read -r prog page; do
+	if ! help=$("./$prog" --help </dev/null); then
+		echo "$prog --help failed"
+		status=1
+		continue
+	fi
+	help=$(echo "$help" | flags)
 	# the man page writes flags as \-\-name
-	man=$(sed 's/\\-/-/g' "$srcdir/man/$prog.1" | flags)
+	man=$(sed 's/\\-/-/g' "$srcdir/$page" | flags)
 	if [ "$help" != "$man" ]; then
-		echo "$prog: --help and man/$prog.1 disagree:"
+		echo "$prog: --help and $page disagree:"
 		echo "  --help: $(echo $help)"
 		echo "  man:    $(echo $man)"
 		status=1
 	fi
-done
+done <<'LIST'
+interop/eio-conformance-server man/eio-conformance-server.1
+interop/sio-conformance-server man/sio-conformance-server.1
+src/socketiod man/socketiod.8
+LIST
 exit $status
