@@ -48,17 +48,20 @@ typedef struct sd_jwt_check {
 
 /* Verifies the compact JWS `token` (a NUL-terminated string), in this
  * order:
- *   1. form: at most SD_JWT_MAX_LEN bytes, three base64url parts without
- *      padding, a header that is a JSON object (strict RFC 8259 JSON,
- *      valid UTF-8, nesting within SD_JWT_MAX_DEPTH) with a string "alg"
- *      and no "crit";                               else SD_JWT_EINVALID
+ *   1. form: at most SD_JWT_MAX_LEN bytes, three canonical base64url
+ *      parts without padding, a header that is a JSON object (as
+ *      json-c's strict mode reads it: no comments, trailing commas or
+ *      text after the value, but it still takes NaN, Infinity and
+ *      single-quoted strings; valid UTF-8, no NUL byte, nesting within
+ *      SD_JWT_MAX_DEPTH) with a string "alg" and no "crit";
+ *                                                     else SD_JWT_EINVALID
  *   2. "alg" is exactly one of HS256, HS384, HS512 (with keys->secret_len
  *      > 0) or EdDSA (with keys->has_ed25519);          else SD_JWT_EALG
  *   3. the signature, over the first two parts as sent, has exactly the
  *      algorithm's length (32, 48, 64, 64 bytes) and verifies (MACs are
  *      compared in constant time);                 else SD_JWT_ESIGNATURE
  *   4. the payload is a JSON object as in 1., and "exp" and "nbf", when
- *      present, are numbers;                          else SD_JWT_EINVALID
+ *      present, are finite numbers (integers or not); else SD_JWT_EINVALID
  *   5. not now > exp + leeway;                       else SD_JWT_EEXPIRED
  *   6. not now + leeway < nbf;                        else SD_JWT_ENOTYET
  *   7. with check->issuer, "iss" is a string equal to it (byte for byte,
@@ -73,8 +76,9 @@ typedef struct sd_jwt_check {
  * reference: the caller owns it and drops it with json_object_put()) and
  * *error to NULL. On failure returns one of the negative codes above,
  * sets *claims to NULL and *error to the code's static message (never to
- * be freed; fit to send to the client). `token`, `keys` and `check` are
- * only read during the call; `token` NULL is an invalid token. */
+ * be freed; fit to send to the client). `keys`, `check`, `claims` and
+ * `error` must not be NULL; `token`, `keys` and `check` are only read
+ * during the call; `token` NULL is an invalid token. */
 int sd_jwt_verify(const char *token, const sd_jwt_keys_t *keys,
 		  const sd_jwt_check_t *check, struct json_object **claims,
 		  const char **error);
