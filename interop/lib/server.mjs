@@ -6,7 +6,8 @@
 //               packages (servers/eio-node-server.mjs, servers/sio-node-server.mjs)
 //
 // Both print exactly one line "listening 127.0.0.1:<port>" on stdout once they
-// accept connections. stop() sends SIGTERM and rejects if the process did not
+// accept connections (socketiod, startSocketiod, prints "listening on
+// 127.0.0.1:<port>"). stop() sends SIGTERM and rejects if the process did not
 // exit cleanly (non-zero exit code, or killed by any signal other than our
 // SIGTERM): a sanitizer report on stderr therefore fails the test file.
 import { spawn } from "node:child_process";
@@ -33,7 +34,9 @@ function cServerPath() {
   return existsSync(outOfTree) ? outOfTree : path.join(INTEROP_DIR, "eio-conformance-server");
 }
 
-function launch(name, bin, args) {
+// `listening` matches the line that says the server is ready; its first group
+// is the port.
+function launch(name, bin, args, { listening = /^listening 127\.0\.0\.1:(\d+)\r?\n/m } = {}) {
   return new Promise((resolve, reject) => {
     const child = spawn(bin, args, { stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
@@ -60,7 +63,7 @@ function launch(name, bin, args) {
     child.stdout.on("data", (d) => {
       stdout += d;
       if (started) return;
-      const m = /^listening 127\.0\.0\.1:(\d+)\r?\n/m.exec(stdout);
+      const m = listening.exec(stdout);
       if (!m) return;
       started = true;
       clearTimeout(timer);
@@ -186,4 +189,28 @@ export function startSioNode(opts = {}) {
  */
 export function startSio(opts = {}) {
   return TARGET === "node" ? startSioNode(opts) : startSioC(opts);
+}
+
+// ---------------------------------------------------------------- socketiod
+
+// SOCKETIOD, else the out-of-tree build (build/), else an in-tree build.
+function socketiodPath() {
+  if (process.env.SOCKETIOD) return path.resolve(process.env.SOCKETIOD);
+  const outOfTree = path.join(INTEROP_DIR, "..", "build", "src", "socketiod");
+  return existsSync(outOfTree) ? outOfTree : path.join(INTEROP_DIR, "..", "src", "socketiod");
+}
+
+/**
+ * Start the socketiod daemon with `--host 127.0.0.1 --port 0` and `args`. It
+ * prints "listening on 127.0.0.1:<port>" once it accepts connections. It has
+ * no Node.js twin: TARGET does not apply.
+ */
+export function startSocketiod(args = []) {
+  const bin = socketiodPath();
+  if (!existsSync(bin)) {
+    return Promise.reject(new Error(
+      `socketiod not found at ${bin} (build it, or set SOCKETIOD)`));
+  }
+  return launch("socketiod", bin, ["--host", "127.0.0.1", "--port", "0", ...args],
+    { listening: /^listening on 127\.0\.0\.1:(\d+)\r?\n/m });
 }
