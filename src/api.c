@@ -37,6 +37,13 @@ static double uptime_s(const sd_service_t *svc)
 	return (double)(clock_epoch_ms() - svc->started_ms) / 1000.0;
 }
 
+/* Whole seconds for JSON (a double would print as 0.0879999...). */
+static struct json_object *uptime_json(const sd_service_t *svc)
+{
+	return json_object_new_int64((clock_epoch_ms() - svc->started_ms) /
+				     1000);
+}
+
 /* --- /health, /ready, /metrics ------------------------------------------ */
 
 static void health(sd_service_t *svc, eio_request_t *req)
@@ -48,8 +55,7 @@ static void health(sd_service_t *svc, eio_request_t *req)
 	json_object_object_add(o, "connections",
 			       json_object_new_int64(eio_server_session_count(
 				   sio_server_engine(svc->srv))));
-	json_object_object_add(o, "uptime",
-			       json_object_new_double(uptime_s(svc)));
+	json_object_object_add(o, "uptime", uptime_json(svc));
 	respond(req, 200, o, NULL);
 }
 
@@ -317,8 +323,7 @@ static void api_stats(sd_service_t *svc, eio_request_t *req)
 			       json_object_new_int64(es.messages_in));
 	json_object_object_add(o, "messagesOut",
 			       json_object_new_int64(es.messages_out));
-	json_object_object_add(o, "uptime",
-			       json_object_new_double(uptime_s(svc)));
+	json_object_object_add(o, "uptime", uptime_json(svc));
 	respond(req, 200, o, NULL);
 }
 
