@@ -450,9 +450,19 @@ static void write_head(eio_conn_t *c, int status, const char *ctype,
 		evbuffer_add_printf(out, "Content-Type: %s\r\n", ctype);
 	if (extra)
 		evbuffer_add_buffer(out, extra);
-	evbuffer_add_printf(out,
-			    "Content-Length: %zu\r\nConnection: %s\r\n\r\n",
-			    len, c->keep_alive ? "keep-alive" : "close");
+	/* 204 and 304 have no body and may not say a length (RFC 9110) */
+	if (status != 204 && status != 304)
+		evbuffer_add_printf(out, "Content-Length: %zu\r\n", len);
+	evbuffer_add_printf(out, "Connection: %s\r\n\r\n",
+			    c->keep_alive ? "keep-alive" : "close");
+}
+
+/* Whether the answer to the current request carries its body: not for
+ * HEAD (whose head still gives the body's length), 204 or 304. */
+static int sends_body(const eio_conn_t *c, int status)
+{
+	return status != 204 && status != 304 &&
+	       !(c->req && strcmp(eio_request_method(c->req), "HEAD") == 0);
 }
 
 /* The request is answered: read the next one, or close. */
@@ -487,7 +497,7 @@ void eio__conn_respond(eio_conn_t *c, int status, const char *ctype,
 		return;
 	size_t len = body ? evbuffer_get_length(body) : 0;
 	write_head(c, status, ctype, extra, len);
-	if (body)
+	if (body && sends_body(c, status))
 		evbuffer_add_buffer(bufferevent_get_output(c->bev), body);
 	finish_request(c);
 }
@@ -498,7 +508,7 @@ void eio__conn_respond_mem(eio_conn_t *c, int status, const char *ctype,
 	if (!answerable(c))
 		return;
 	write_head(c, status, ctype, extra, len);
-	if (len)
+	if (len && sends_body(c, status))
 		bufferevent_write(c->bev, body, len);
 	finish_request(c);
 }

@@ -248,7 +248,8 @@ const char *eio_request_address(const eio_request_t *req);
 const uint8_t *eio_request_body(const eio_request_t *req, size_t *len);
 
 /* Answers a request given to the `request` callback: status, content type
- * (NULL for none), body (copied). Extra headers may be given as a
+ * (NULL for none), body (copied). The answer to a HEAD request gives the
+ * body's length without the body; 204 and 304 carry neither. Extra headers may be given as a
  * NULL-terminated array of "Name: value" strings, or NULL. A request must
  * be answered exactly once; the request is freed by this call. Returns 0
  * or -EINVAL if `req` is not waiting for an answer. */

@@ -294,8 +294,7 @@ int sd_static_serve(const sd_static_t *st, eio_request_t *req,
 		return 0;
 	const sd_file_t *f = &st->file[i];
 	const char *method = eio_request_method(req);
-	int head = strcmp(method, "HEAD") == 0;
-	if (!head && strcmp(method, "GET") != 0) {
+	if (strcmp(method, "HEAD") != 0 && strcmp(method, "GET") != 0) {
 		static const char *const allow[] = {"Allow: GET, HEAD", NULL};
 		static const char body[] = "Method Not Allowed";
 		eio_request_respond(req, 405, "text/plain; charset=utf-8",
@@ -310,7 +309,7 @@ int sd_static_serve(const sd_static_t *st, eio_request_t *req,
 		eio_request_respond(req, 304, NULL, headers, NULL, 0);
 		return 1;
 	}
-	eio_request_respond(req, 200, files[i].ctype, headers,
-			    head ? NULL : f->body, head ? 0 : f->len);
+	/* for a HEAD the engine sends the length without the body */
+	eio_request_respond(req, 200, files[i].ctype, headers, f->body, f->len);
 	return 1;
 }

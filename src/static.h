@@ -11,9 +11,8 @@
  *
  * Answers carry Node's headers: "Cache-Control: public, max-age=0" and an
  * ETag (a quoted hash of the file's bytes); a GET or HEAD whose
- * If-None-Match names that tag (or "*") gets 304. A HEAD answer carries no
- * body (and, eio_request_respond() writing the length of the body it is
- * given, "Content-Length: 0"). */
+ * If-None-Match names that tag (or "*") gets 304. A HEAD answer carries the
+ * file's length and no body. */
 #ifndef SD_STATIC_H
 #define SD_STATIC_H
 

@@ -131,7 +131,7 @@ const char *resp_header(const resp_t *r, const char *name, char *out,
 	return NULL;
 }
 
-int client_response(client_t *c, resp_t *r)
+static int read_response(client_t *c, resp_t *r, int with_body)
 {
 	memset(r, 0, sizeof(*r));
 	char *end;
@@ -151,7 +151,7 @@ int client_response(client_t *c, resp_t *r)
 		return -1;
 	char cl[32];
 	size_t blen = 0;
-	if (resp_header(r, "content-length", cl, sizeof(cl)))
+	if (with_body && resp_header(r, "content-length", cl, sizeof(cl)))
 		blen = strtoul(cl, NULL, 10);
 	size_t total = hlen + 2 + blen;
 	while (c->len < total)
@@ -166,6 +166,16 @@ int client_response(client_t *c, resp_t *r)
 	memmove(c->buf, c->buf + total, c->len - total);
 	c->len -= total;
 	return 0;
+}
+
+int client_response(client_t *c, resp_t *r)
+{
+	return read_response(c, r, 1);
+}
+
+int client_response_to_head(client_t *c, resp_t *r)
+{
+	return read_response(c, r, 0);
 }
 
 /* --- WebSocket -------------------------------------------------------- */
@@ -195,8 +205,7 @@ void ws_send(client_t *c, int opcode, const void *data, size_t len)
 	free(f);
 }
 
-int client_ws_recv(client_t *c, int *b0, char **payload, size_t *plen,
-		   int *eof)
+int client_ws_recv(client_t *c, int *b0, char **payload, size_t *plen, int *eof)
 {
 	if (eof)
 		*eof = 0;

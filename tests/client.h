@@ -17,7 +17,7 @@ struct event_base;
 
 typedef struct {
 	int fd;
-	int next_id; /* free for the test (server_test: its ack ids) */
+	int next_id;	   /* free for the test (server_test: its ack ids) */
 	char buf[1 << 17]; /* received, not yet consumed */
 	size_t len;
 } client_t;
@@ -45,12 +45,15 @@ int client_closed(client_t *c);
 typedef struct {
 	int status;
 	char head[8192]; /* status line and headers */
-	char *body;      /* NUL-terminated, malloc'ed */
+	char *body;	 /* NUL-terminated, malloc'ed */
 	size_t body_len;
 } resp_t;
 
 /* Reads one response (head and Content-Length body): 0 or -1. */
 int client_response(client_t *c, resp_t *r);
+/* The same for the answer to a HEAD request: its Content-Length gives the
+ * length of a body that is not sent. */
+int client_response_to_head(client_t *c, resp_t *r);
 void resp_free(resp_t *r);
 /* The value of header `name` in the response head (copied to out,
  * truncated to outlen - 1 bytes), or NULL. */
