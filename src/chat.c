@@ -151,12 +151,6 @@ static struct json_object *target_object(const target_t *t)
 	return o;
 }
 
-static void add_user(struct json_object *o, const sd_user_t *u)
-{
-	json_object_object_add(o, "userId", json_object_new_string(u->id));
-	json_object_object_add(o, "username", json_object_new_string(u->name));
-}
-
 /* The target of `arg`, answering the ack when it has none or the client
  * is not in the room. */
 static int in_target(sd_client_t *c, struct json_object *arg, target_t *t,
@@ -279,7 +273,7 @@ static void on_message(sd_client_t *c, const char *event,
 	struct json_object *msg = json_object_new_object();
 	json_object_object_add(msg, "id", json_object_new_string(id));
 	json_object_object_add(msg, t.key, json_object_new_string(t.value));
-	add_user(msg, c->user);
+	sd_add_user(msg, c->user);
 	json_object_object_add(msg, "message", json_object_new_string(text));
 	json_object_object_add(msg, "timestamp", json_object_new_int64(now));
 	history_add(svc, t.room, msg);
@@ -301,39 +295,20 @@ static void on_send_message(sd_client_t *c, const char *event,
 	target_t t;
 	if (!in_target(c, arg, &t, ack))
 		return;
-	const char *text = sd_get_string(arg, "content");
-	if (!text)
-		text = sd_get_string(arg, "message");
-	const char *err = sd_check_message(svc, text);
-	if (err) {
-		sd_ack_error(ack, err);
+	struct json_object *msg = sd_posted_message(c, arg, ack);
+	if (!msg)
 		return;
-	}
-	char id[24], when[32];
-	sd_service_new_id(svc, id);
 	uint64_t now = clock_epoch_ms();
 	time_t secs = (time_t)(now / 1000);
 	struct tm tm;
+	char when[32];
 	gmtime_r(&secs, &tm);
 	size_t n = strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
 	snprintf(when + n, sizeof(when) - n, ".%03uZ", (unsigned)(now % 1000));
-
-	struct json_object *msg = json_object_new_object();
-	json_object_object_foreach(arg, k, v)
-	    json_object_object_add(msg, k, json_object_get(v));
-	struct json_object *user = json_object_new_object();
-	add_user(user, c->user);
-	json_object_object_add(msg, "id", json_object_new_string(id));
-	json_object_object_add(msg, "content", json_object_new_string(text));
-	json_object_object_add(msg, "user", user);
 	json_object_object_add(msg, "createdAt", json_object_new_string(when));
 	history_add(svc, t.room, msg);
-	svc->metrics.chat_messages++;
-	sd_emit(svc, t.room, NULL, "new-message", msg);
-
-	struct json_object *o = json_object_new_object();
-	json_object_object_add(o, "id", json_object_new_string(id));
-	sd_ack_ok(ack, o);
+	sd_emit(svc, t.room, NULL, "new-message", json_object_get(msg));
+	sd_ack_posted(ack, msg);
 }
 
 static void on_history(sd_client_t *c, const char *event,
@@ -388,7 +363,7 @@ static void on_react(sd_client_t *c, const char *event, struct json_object *arg,
 	struct json_object *o = target_object(&t);
 	json_object_object_add(o, "messageId", json_object_new_string(mid));
 	json_object_object_add(o, "emoji", json_object_new_string(emoji));
-	add_user(o, c->user);
+	sd_add_user(o, c->user);
 	int seed001 = strcmp(event, "add-reaction") == 0;
 	sd_emit(c->svc, t.room, NULL,
 		seed001 ? "reaction-added" : "chat:reaction", o);
@@ -409,7 +384,7 @@ static void on_read(sd_client_t *c, const char *event, struct json_object *arg,
 	}
 	struct json_object *o = target_object(&t);
 	json_object_object_add(o, "messageId", json_object_new_string(mid));
-	add_user(o, c->user);
+	sd_add_user(o, c->user);
 	json_object_object_add(o, "timestamp",
 			       json_object_new_int64(clock_epoch_ms()));
 	sd_emit_others(c, t.room, "chat:read", o);
@@ -433,7 +408,7 @@ static void typing_emit(sd_typing_t *ty, int on)
 	sd_client_t *c = ty->client;
 	struct json_object *o = json_object_new_object();
 	json_object_object_add(o, ty->key, json_object_new_string(ty->value));
-	add_user(o, c->user);
+	sd_add_user(o, c->user);
 	/* the socket may be disconnecting: not sd_emit_others() */
 	const char *self = sio_socket_id(c->sock);
 	if (ty->seed001) {

@@ -17,7 +17,12 @@ typedef enum {
 	SD_AUTH_REQUIRED, /* a valid token is needed */
 } sd_auth_mode_t;
 
-typedef enum { SD_LOG_ERROR, SD_LOG_WARN, SD_LOG_INFO, SD_LOG_DEBUG } sd_log_level_t;
+typedef enum {
+	SD_LOG_ERROR,
+	SD_LOG_WARN,
+	SD_LOG_INFO,
+	SD_LOG_DEBUG
+} sd_log_level_t;
 typedef enum { SD_LOG_TEXT, SD_LOG_JSON } sd_log_format_t;
 
 typedef struct sd_config {
@@ -31,22 +36,22 @@ typedef struct sd_config {
 	unsigned ping_timeout_ms;    /* --ping-timeout, 20000 */
 	size_t max_payload;	     /* --max-payload, 1000000 */
 	unsigned connect_timeout_ms; /* --connect-timeout, 45000 */
-	char *cors_origin; /* --cors-origin, NULL: no CORS; "*" or a list */
+	char *cors_origin;   /* --cors-origin, NULL: no CORS; "*" or a list */
 	unsigned transports; /* --transports "polling,websocket": EIO bits */
 	unsigned recovery_window_ms; /* --recovery-window, 120000; 0 off */
 
-	sd_auth_mode_t auth;	 /* --auth none|optional|required; none */
-	char *jwt_secret;	 /* --jwt-secret: HS256/384/512 */
-	char *jwt_public_key;	 /* --jwt-public-key: EdDSA (Ed25519) */
-	char *jwt_issuer;	 /* --jwt-issuer: required "iss" */
-	char *jwt_audience;	 /* --jwt-audience: required in "aud" */
-	unsigned jwt_leeway_ms;	 /* --jwt-leeway, 30000 */
-	char *private_prefix;	 /* --private-prefix, "private:" */
-	char *api_key;		 /* --api-key: the HTTP API; NULL is off */
+	sd_auth_mode_t auth;	/* --auth none|optional|required; none */
+	char *jwt_secret;	/* --jwt-secret: HS256/384/512 */
+	char *jwt_public_key;	/* --jwt-public-key: EdDSA (Ed25519) */
+	char *jwt_issuer;	/* --jwt-issuer: required "iss" */
+	char *jwt_audience;	/* --jwt-audience: required in "aud" */
+	unsigned jwt_leeway_ms; /* --jwt-leeway, 30000 */
+	char *private_prefix;	/* --private-prefix, "private:" */
+	char *api_key;		/* --api-key: the HTTP API; NULL is off */
 
-	unsigned message_rate;	    /* --message-rate, 10 per window */
-	unsigned message_window_ms; /* --message-window, 10000 */
-	unsigned event_rate;	    /* --event-rate, 100 per window; 0 off */
+	unsigned message_rate;	     /* --message-rate, 10 per window */
+	unsigned message_window_ms;  /* --message-window, 10000 */
+	unsigned event_rate;	     /* --event-rate, 100 per window; 0 off */
 	unsigned history_size;	     /* --history-size, 100 per room */
 	unsigned max_message_length; /* --max-message-length, 500 chars */
 	unsigned typing_timeout_ms;  /* --typing-timeout, 5000 */

@@ -13,7 +13,6 @@ static const char *const reasons[SD_METRICS_REASONS] = {
     "forced close",
     "forced server close",
     "server shutting down",
-    "client disconnect",
 };
 
 void sd_metrics_disconnect(sd_metrics_t *m, const char *reason)

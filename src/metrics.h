@@ -8,7 +8,7 @@
 struct evbuffer;
 
 /* Disconnect reasons counted by name; anything else counts as "other". */
-#define SD_METRICS_REASONS 10
+#define SD_METRICS_REASONS 9
 
 typedef struct sd_metrics {
 	uint64_t connects;

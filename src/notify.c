@@ -377,36 +377,15 @@ static void on_message_send(sd_client_t *c, const char *event,
 		sd_ack_error(ack, "not in room");
 		return;
 	}
-	const char *text = sd_get_string(arg, "content");
-	if (!text)
-		text = sd_get_string(arg, "message");
-	const char *err = sd_check_message(svc, text);
-	if (err) {
-		sd_ack_error(ack, err);
+	struct json_object *msg = sd_posted_message(c, arg, ack);
+	if (!msg)
 		return;
-	}
-	char mid[24];
-	sd_service_new_id(svc, mid);
-	struct json_object *msg = json_object_new_object();
-	json_object_object_foreach(arg, k, v)
-	    json_object_object_add(msg, k, json_object_get(v));
-	struct json_object *user = json_object_new_object();
-	json_object_object_add(user, "userId",
-			       json_object_new_string(c->user->id));
-	json_object_object_add(user, "username",
-			       json_object_new_string(c->user->name));
-	json_object_object_add(msg, "id", json_object_new_string(mid));
-	json_object_object_add(msg, "content", json_object_new_string(text));
-	json_object_object_add(msg, "user", user);
 	json_object_object_add(msg, "timestamp",
 			       json_object_new_int64(clock_epoch_ms()));
-	svc->metrics.chat_messages++;
-	sd_emit(svc, room, NULL, "message:new", msg);
+	sd_emit(svc, room, NULL, "message:new", json_object_get(msg));
 	if (server)
 		badges(c, server, id, room);
-	struct json_object *o = json_object_new_object();
-	json_object_object_add(o, "id", json_object_new_string(mid));
-	sd_ack_ok(ack, o);
+	sd_ack_posted(ack, msg);
 }
 
 static void on_notifications_get(sd_client_t *c, const char *event,

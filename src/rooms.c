@@ -10,14 +10,6 @@
 
 #define MAX_ROOM 128
 
-static struct json_object *user_object(const sd_user_t *u)
-{
-	struct json_object *o = json_object_new_object();
-	json_object_object_add(o, "userId", json_object_new_string(u->id));
-	json_object_object_add(o, "username", json_object_new_string(u->name));
-	return o;
-}
-
 static struct json_object *count_object(const char *key, const char *value,
 					size_t count)
 {
@@ -42,7 +34,7 @@ static const char *room_arg(const char *event, struct json_object *arg)
 static void announce_user(sd_client_t *c, const char *room, const char *ev)
 {
 	struct json_object *o = json_object_new_object();
-	json_object_object_add(o, "user", user_object(c->user));
+	json_object_object_add(o, "user", sd_user_object(c->user));
 	json_object_object_add(o, "roomId", json_object_new_string(room));
 	sd_emit_others(c, room, ev, o);
 }
@@ -119,7 +111,7 @@ static void add_user(void *ud, sio_socket_t *s)
 	if (!c || hmap_get(&p->seen, c->user->id))
 		return;
 	if (hmap_put(&p->seen, c->user->id, c->user) == 0)
-		json_object_array_add(p->users, user_object(c->user));
+		json_object_array_add(p->users, sd_user_object(c->user));
 }
 
 static int by_user_id(const void *a, const void *b)

@@ -138,6 +138,38 @@ const char *sd_check_message(const sd_service_t *svc, const char *text)
 	return NULL;
 }
 
+struct json_object *sd_posted_message(sd_client_t *c, struct json_object *arg,
+				      sio_ack_t *ack)
+{
+	const char *text = sd_get_string(arg, "content");
+	if (!text)
+		text = sd_get_string(arg, "message");
+	const char *err = sd_check_message(c->svc, text);
+	if (err) {
+		sd_ack_error(ack, err);
+		return NULL;
+	}
+	char id[24];
+	sd_service_new_id(c->svc, id);
+	struct json_object *msg = json_object_new_object();
+	json_object_object_foreach(arg, k, v)
+	    json_object_object_add(msg, k, json_object_get(v));
+	json_object_object_add(msg, "id", json_object_new_string(id));
+	json_object_object_add(msg, "content", json_object_new_string(text));
+	json_object_object_add(msg, "user", sd_user_object(c->user));
+	c->svc->metrics.chat_messages++;
+	return msg;
+}
+
+void sd_ack_posted(sio_ack_t *ack, struct json_object *msg)
+{
+	struct json_object *o = json_object_new_object();
+	json_object_object_add(
+	    o, "id", json_object_get(json_object_object_get(msg, "id")));
+	sd_ack_ok(ack, o);
+	json_object_put(msg);
+}
+
 void sd_service_new_id(sd_service_t *svc, char out[24])
 {
 	snprintf(out, 24, "%08x%llx", (unsigned)svc->id_prefix,

@@ -139,6 +139,9 @@ sd_user_t *sd_user_find(sd_service_t *svc, const char *id);
  * first and the last; a user with no socket and no state is freed. */
 void sd_user_attach(sd_service_t *svc, sd_user_t *u);
 void sd_user_detach(sd_service_t *svc, sd_user_t *u);
+/* {userId, username} of `u`: added to `o`, or as a new object. */
+void sd_add_user(struct json_object *o, const sd_user_t *u);
+struct json_object *sd_user_object(const sd_user_t *u);
 /* Frees every user (at the end). */
 void sd_users_free(sd_service_t *svc);
 
@@ -155,6 +158,15 @@ int sd_valid_room(const char *room);
  * allows: non-empty, at most max-message-length characters; else the
  * error for the client. */
 const char *sd_check_message(const sd_service_t *svc, const char *text);
+
+/* A message posted with seed 001's send-message or seed 004's
+ * message:send: the payload's members, with "id", "content" (the
+ * payload's content or message, checked by sd_check_message()) and
+ * "user" {userId,username} set. NULL after answering the ack with the
+ * error. sd_ack_posted() answers {ok:true,id} and puts the message. */
+struct json_object *sd_posted_message(sd_client_t *c, struct json_object *arg,
+				      sio_ack_t *ack);
+void sd_ack_posted(sio_ack_t *ack, struct json_object *msg);
 
 /* Answers the ack (if the client asked) with {ok:true} plus the members
  * of `extra` (taken: may be NULL), or {ok:false,error}. */

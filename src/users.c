@@ -51,14 +51,24 @@ static void user_free(sd_user_t *u)
 	free(u);
 }
 
+void sd_add_user(struct json_object *o, const sd_user_t *u)
+{
+	json_object_object_add(o, "userId", json_object_new_string(u->id));
+	json_object_object_add(o, "username", json_object_new_string(u->name));
+}
+
+struct json_object *sd_user_object(const sd_user_t *u)
+{
+	struct json_object *o = json_object_new_object();
+	sd_add_user(o, u);
+	return o;
+}
+
 void sd_user_attach(sd_service_t *svc, sd_user_t *u)
 {
 	if (u->sockets++ > 0)
 		return;
-	struct json_object *o = json_object_new_object();
-	json_object_object_add(o, "userId", json_object_new_string(u->id));
-	json_object_object_add(o, "username", json_object_new_string(u->name));
-	sd_emit(svc, NULL, NULL, "presence:online", o);
+	sd_emit(svc, NULL, NULL, "presence:online", sd_user_object(u));
 }
 
 void sd_user_detach(sd_service_t *svc, sd_user_t *u)
