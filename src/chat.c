@@ -127,7 +127,9 @@ typedef struct target {
 	char room[MAX_ROOM + 1];
 } target_t;
 
-static int target_of(struct json_object *arg, target_t *t)
+/* NULL, or the error for the client: a payload naming no room, or a
+ * room name too long. */
+static const char *target_of(struct json_object *arg, target_t *t)
 {
 	static const char *const keys[] = {"room", "videoId", "roomId"};
 	for (size_t i = 0; i < 3; i++) {
@@ -138,9 +140,10 @@ static int target_of(struct json_object *arg, target_t *t)
 		t->value = v;
 		int n = snprintf(t->room, sizeof(t->room),
 				 i == 1 ? "video:%s:chat" : "%s", v);
-		return n > 0 && (size_t)n < sizeof(t->room) ? 0 : -1;
+		return n > 0 && (size_t)n < sizeof(t->room) ? NULL
+							    : "invalid room";
 	}
-	return -1;
+	return "invalid payload";
 }
 
 /* A new object naming the target as the client did. */
@@ -156,8 +159,9 @@ static struct json_object *target_object(const target_t *t)
 static int in_target(sd_client_t *c, struct json_object *arg, target_t *t,
 		     sio_ack_t *ack)
 {
-	if (target_of(arg, t) < 0) {
-		sd_ack_error(ack, "invalid payload");
+	const char *err = target_of(arg, t);
+	if (err) {
+		sd_ack_error(ack, err);
 		return 0;
 	}
 	if (!sio_socket_in(c->sock, t->room)) {
@@ -216,12 +220,15 @@ static void on_join(sd_client_t *c, const char *event, struct json_object *arg,
 {
 	(void)event;
 	target_t t;
-	if (target_of(arg, &t) < 0 || strcmp(t.key, "roomId") == 0) {
-		sd_ack_error(ack, "invalid payload");
+	const char *err = target_of(arg, &t);
+	if (!err && strcmp(t.key, "roomId") == 0)
+		err = "invalid payload";
+	if (err) {
+		sd_ack_error(ack, err);
 		return;
 	}
 	int was_in = sd_member_find(c, t.room) != NULL;
-	const char *err = sd_join(c, t.room, SD_JOIN_CHAT, t.key, t.value);
+	err = sd_join(c, t.room, SD_JOIN_CHAT, t.key, t.value);
 	if (err) {
 		sd_ack_error(ack, err);
 		return;
@@ -243,8 +250,9 @@ static void on_leave(sd_client_t *c, const char *event, struct json_object *arg,
 {
 	(void)event;
 	target_t t;
-	if (target_of(arg, &t) < 0) {
-		sd_ack_error(ack, "invalid payload");
+	const char *err = target_of(arg, &t);
+	if (err) {
+		sd_ack_error(ack, err);
 		return;
 	}
 	sd_leave(c, t.room);
@@ -316,8 +324,9 @@ static void on_history(sd_client_t *c, const char *event,
 {
 	(void)event;
 	target_t t;
-	if (target_of(arg, &t) < 0) {
-		sd_ack_error(ack, "invalid payload");
+	const char *err = target_of(arg, &t);
+	if (err) {
+		sd_ack_error(ack, err);
 		return;
 	}
 	if (!sd_may_join(c, t.room)) {

@@ -9,8 +9,8 @@ void sd_relay_event(sd_client_t *c, const char *event, struct json_object *arg,
 		    sio_ack_t *ack)
 {
 	const char *room = sd_get_string(arg, "room");
-	if (!room) {
-		sd_ack_error(ack, "invalid payload");
+	if (!room || !sd_valid_room(room)) {
+		sd_ack_error(ack, room ? "invalid room" : "invalid payload");
 		return;
 	}
 	if (!sio_socket_in(c->sock, room)) {
