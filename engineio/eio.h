@@ -158,6 +158,12 @@ void eio_server_shutdown(eio_server_t *srv);
 /* Number of open sessions. */
 size_t eio_server_session_count(const eio_server_t *srv);
 
+/* Connections with work left: a request awaiting its answer, a WebSocket,
+ * or output still being written before a close. Idle keep-alive
+ * connections do not count: after eio_server_shutdown(), the program may
+ * free the server once this and the session count are 0. */
+size_t eio_server_busy_connections(const eio_server_t *srv);
+
 /* Counters since the server started, for metrics. Messages are Engine.IO
  * "message" packets, bytes their payloads: what reached the `message`
  * callback, and what eio_session_send() queued (once per session). */
@@ -175,6 +181,11 @@ void eio_server_stats(const eio_server_t *srv, eio_stats_t *out);
  * fired from within this call), every connection and listener, and frees
  * the server. Queued output not yet written is dropped. */
 void eio_server_free(eio_server_t *srv);
+
+/* 1 if the `len` bytes at `s` are valid UTF-8 (RFC 3629: no overlongs,
+ * no surrogates, at most U+10FFFF), else 0: the check of polling bodies,
+ * for programs that pass on text from elsewhere. */
+int eio_utf8_valid(const void *s, size_t len);
 
 /* --- Messages -------------------------------------------------------
  * A message is an immutable, reference-counted Engine.IO "message" packet
@@ -249,10 +260,10 @@ const uint8_t *eio_request_body(const eio_request_t *req, size_t *len);
 
 /* Answers a request given to the `request` callback: status, content type
  * (NULL for none), body (copied). The answer to a HEAD request gives the
- * body's length without the body; 204 and 304 carry neither. Extra headers may be given as a
- * NULL-terminated array of "Name: value" strings, or NULL. A request must
- * be answered exactly once; the request is freed by this call. Returns 0
- * or -EINVAL if `req` is not waiting for an answer. */
+ * body's length without the body; 204 and 304 carry neither. Extra headers may
+ * be given as a NULL-terminated array of "Name: value" strings, or NULL. A
+ * request must be answered exactly once; the request is freed by this call.
+ * Returns 0 or -EINVAL if `req` is not waiting for an answer. */
 int eio_request_respond(eio_request_t *req, int status,
 			const char *content_type, const char *const *headers,
 			const void *body, size_t len);

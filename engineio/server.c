@@ -191,6 +191,16 @@ size_t eio_server_session_count(const eio_server_t *srv)
 	return srv->sessions.count;
 }
 
+size_t eio_server_busy_connections(const eio_server_t *srv)
+{
+	size_t n = 0;
+	for (const eio_conn_t *c = srv->conns; c; c = c->next)
+		n += c->state == EIO_CONN_BUSY ||
+		     c->state == EIO_CONN_WEBSOCKET ||
+		     c->state == EIO_CONN_DRAINING;
+	return n;
+}
+
 void eio_server_stats(const eio_server_t *srv, eio_stats_t *out)
 {
 	*out = srv->stats;

@@ -1,4 +1,5 @@
 #include "utf8.h"
+#include "eio.h"
 
 int eio__utf8_valid(const uint8_t *s, size_t len)
 {
@@ -35,4 +36,9 @@ int eio__utf8_valid(const uint8_t *s, size_t len)
 		i += n;
 	}
 	return 1;
+}
+
+int eio_utf8_valid(const void *s, size_t len)
+{
+	return eio__utf8_valid(s, len);
 }

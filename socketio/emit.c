@@ -65,11 +65,26 @@ static int attach(sio_encoded_t *out, const sio_args_t *args)
 	return 0;
 }
 
+/* Names clients refuse in an EVENT (socket.io-parser's isPayloadValid;
+ * Node's emit throws on them). */
+static int reserved(const char *event)
+{
+	static const char *const names[] = {"connect",	   "connect_error",
+					    "disconnect",  "disconnecting",
+					    "newListener", "removeListener"};
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(event, names[i]) == 0)
+			return 1;
+	return 0;
+}
+
 int sio__encode(sio_encoded_t *out, sio_packet_type_t type, const char *nsp,
 		int64_t id, const char *event, const sio_args_t *args,
 		const char *offset)
 {
 	memset(out, 0, sizeof(*out));
+	if (event && reserved(event))
+		return -EINVAL;
 	const char *inner;
 	size_t ilen;
 	if (array_inner(args, &inner, &ilen) < 0)

@@ -15,7 +15,9 @@ typedef struct sio_encoded {
 /* An EVENT (`event` set) or an ACK (`event` NULL) of namespace `nsp`,
  * with ack id `id` (-1: none) and `args` (NULL: none; its JSON must be an
  * array). `offset` (NULL: none) is appended as a last string argument, as
- * connection-state recovery does. Returns 0 or -EINVAL, -ENOMEM. */
+ * connection-state recovery does. Returns 0 or -EINVAL (also for the
+ * names clients refuse: connect, connect_error, disconnect,
+ * disconnecting, newListener, removeListener), -ENOMEM. */
 int sio__encode(sio_encoded_t *out, sio_packet_type_t type, const char *nsp,
 		int64_t id, const char *event, const sio_args_t *args,
 		const char *offset);

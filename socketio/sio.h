@@ -175,7 +175,11 @@ typedef struct sio_target {
 #define SIO_LOCAL 2    /* this node only (with a cluster adapter) */
 
 /* Emits to the namespace's sockets matching `to` (NULL: all). Encoded
- * once and shared by every recipient. Returns 0 or a negative errno. */
+ * once and shared by every recipient. Returns 0 or a negative errno:
+ * -EINVAL for arguments that are not a JSON array, or a name reserved by
+ * the protocol (connect, connect_error, disconnect, disconnecting,
+ * newListener, removeListener), as Node's emit throws; the same holds
+ * for every emit below. */
 int sio_emit(sio_nsp_t *nsp, const sio_target_t *to, const char *event,
 	     const sio_args_t *args);
 /* The same, gathering one ack per recipient within `timeout_ms`. */

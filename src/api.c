@@ -205,8 +205,8 @@ static void api_emit(sd_service_t *svc, eio_request_t *req,
 			   .nexcept = (size_t)nexcept};
 	int r = sio_emit(svc->nsp, &to, event, &a);
 	json_object_put(args);
-	if (r < 0) {
-		respond_error(req, 400, "cannot emit that event");
+	if (r < 0) { /* a reserved name: clients would drop */
+		respond_error(req, 400, "reserved event name");
 		return;
 	}
 	svc->metrics.emits++;

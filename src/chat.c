@@ -67,8 +67,9 @@ static void history_add(sd_service_t *svc, const char *room,
 	}
 }
 
-/* Messages of `room` older than the one with id `before` (all when NULL),
- * at most `limit`, oldest first. */
+/* Messages of `room` older than the one with id `before` (all when NULL;
+ * none when that message is no longer kept: a client paging back has
+ * seen the rest), at most `limit`, oldest first. */
 static struct json_object *history_page(sd_service_t *svc, const char *room,
 					const char *before, size_t limit)
 {
@@ -82,6 +83,8 @@ static struct json_object *history_page(sd_service_t *svc, const char *room,
 			if (strcmp(sd_get_string(history_at(svc, r, end), "id"),
 				   before) == 0)
 				break;
+		if (end == r->len)
+			end = 0;
 	}
 	size_t start = end > limit ? end - limit : 0;
 	for (size_t i = start; i < end; i++)
@@ -183,8 +186,11 @@ static void user_count(sd_service_t *svc, const char *room, const char *key,
 	sd_emit(svc, room, NULL, "chat:user-count", o);
 }
 
+/* "<name> <verb>" from the system; the text is whole however long the
+ * name (a cut could split a character, and clients drop invalid UTF-8). */
 static struct json_object *system_message(sd_service_t *svc, const char *key,
-					  const char *value, const char *text)
+					  const char *value, const char *name,
+					  const char *verb)
 {
 	char id[24];
 	sd_service_new_id(svc, id);
@@ -193,7 +199,13 @@ static struct json_object *system_message(sd_service_t *svc, const char *key,
 	json_object_object_add(o, key, json_object_new_string(value));
 	json_object_object_add(o, "userId", json_object_new_string("system"));
 	json_object_object_add(o, "username", json_object_new_string("system"));
-	json_object_object_add(o, "message", json_object_new_string(text));
+	size_t size = strlen(name) + strlen(verb) + 2;
+	char *text = malloc(size);
+	if (text)
+		snprintf(text, size, "%s %s", name, verb);
+	json_object_object_add(o, "message",
+			       json_object_new_string(text ? text : verb));
+	free(text);
 	json_object_object_add(o, "timestamp",
 			       json_object_new_int64(clock_epoch_ms()));
 	json_object_object_add(o, "system", json_object_new_boolean(1));
@@ -203,15 +215,20 @@ static struct json_object *system_message(sd_service_t *svc, const char *key,
 static void announce(sd_client_t *c, const char *room, const char *key,
 		     const char *value, const char *verb)
 {
-	char text[128];
-	snprintf(text, sizeof(text), "%s %s", c->user->name, verb);
 	user_count(c->svc, room, key, value);
-	struct json_object *msg = system_message(c->svc, key, value, text);
+	struct json_object *msg =
+	    system_message(c->svc, key, value, c->user->name, verb);
 	sd_emit(c->svc, room, sio_socket_id(c->sock), "chat:message", msg);
 }
 
+static sd_typing_t *typing_find(sd_client_t *c, const char *room);
+static void typing_stop(sd_typing_t *ty);
+
 void sd_chat_announce_leave(sd_client_t *c, const sd_member_t *m)
 {
+	sd_typing_t *ty = typing_find(c, m->room);
+	if (ty) /* who left types no more */
+		typing_stop(ty);
 	announce(c, m->room, m->key, m->value, "left");
 }
 

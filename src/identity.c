@@ -103,16 +103,31 @@ static const char *find_token(sio_socket_t *s, struct json_object *auth)
 	return NULL;
 }
 
-/* A name from the client, or NULL when absent or unusable. */
-static const char *given(sio_socket_t *s, struct json_object *auth,
-			 const char *key)
+/* A name from the auth payload, or NULL when absent or unusable (not
+ * UTF-8, or over MAX_NAME characters). */
+static const char *given(struct json_object *auth, const char *key)
 {
 	const char *v = sd_get_string(auth, key);
-	if (!v)
-		v = eio_request_query(sio_socket_request(s), key);
-	if (!v || !v[0] || strlen(v) > MAX_NAME)
+	long n = v ? sd_text_chars(v) : -1;
+	return n > 0 && n <= MAX_NAME ? v : NULL;
+}
+
+/* A token's name cut to MAX_NAME characters (a signed claim may be
+ * longer), into `buf`; NULL when it is not UTF-8. */
+static const char *clip(const char *name, char buf[MAX_NAME * 4 + 1])
+{
+	if (!name || sd_text_chars(name) < 0)
 		return NULL;
-	return v;
+	size_t i = 0, chars = 0;
+	while (name[i] && i < MAX_NAME * 4) {
+		if (((unsigned char)name[i] & 0xC0) != 0x80 &&
+		    chars++ == MAX_NAME)
+			break;
+		buf[i] = name[i];
+		i++;
+	}
+	buf[i] = '\0';
+	return buf;
 }
 
 static int refuse(sd_service_t *svc, sio_error_t *err, const char *message)
@@ -146,13 +161,16 @@ int sd_identity_middleware(void *ud, sio_socket_t *s, sio_error_t *err)
 			goto out;
 		}
 		const char *sub = sd_get_string(claims, "sub");
-		if (!sub || strlen(sub) > 2 * MAX_NAME) {
+		if (!sub || strlen(sub) > 2 * MAX_NAME ||
+		    sd_text_chars(sub) < 0) {
 			r = refuse(svc, err, "invalid token");
 			goto out;
 		}
-		const char *name = sd_get_string(claims, "name");
+		char buf[MAX_NAME * 4 + 1];
+		const char *name = clip(sd_get_string(claims, "name"), buf);
 		if (!name)
-			name = sd_get_string(claims, "preferred_username");
+			name = clip(sd_get_string(claims, "preferred_username"),
+				    buf);
 		struct json_object *rooms = NULL;
 		json_object_object_get_ex(claims, "rooms", &rooms);
 		c = client_new(svc, s, sub, name ? name : sub,
@@ -163,8 +181,8 @@ int sd_identity_middleware(void *ud, sio_socket_t *s, sio_error_t *err)
 	} else {
 		/* anonymous: only without auth may a client name its user */
 		const char *id =
-		    cfg->auth == SD_AUTH_NONE ? given(s, auth, "userId") : NULL;
-		const char *name = given(s, auth, "username");
+		    cfg->auth == SD_AUTH_NONE ? given(auth, "userId") : NULL;
+		const char *name = given(auth, "username");
 		c = client_new(svc, s, id ? id : sio_socket_id(s),
 			       name ? name : "anonymous", 0, 1, NULL);
 	}

@@ -29,7 +29,10 @@ static void drain_poll(evutil_socket_t fd, short what, void *ud)
 	(void)what;
 	daemon_t *d = ud;
 	eio_server_t *eio = sio_server_engine(d->srv);
-	size_t left = eio_server_session_count(eio);
+	/* sessions closing, and connections still writing their last bytes
+	 * (close frames, close packets) */
+	size_t left =
+	    eio_server_session_count(eio) + eio_server_busy_connections(eio);
 	if (left == 0) {
 		sd_log(SD_LOG_INFO, "drained: every client is gone");
 		event_base_loopbreak(d->base);
@@ -55,9 +58,9 @@ static void on_stop_signal(evutil_socket_t sig, short what, void *ud)
 	sd_service_drain(d->svc);
 	eio_server_shutdown(sio_server_engine(d->srv));
 	d->drain_deadline = clock_monotonic_ms() + d->cfg->shutdown_grace_ms;
+	/* checked from the next iterations: this one writes the closes */
 	struct timeval tv = {0, 20000};
 	event_add(d->drain_ev, &tv);
-	drain_poll(-1, 0, d);
 }
 
 static void on_hup(evutil_socket_t sig, short what, void *ud)

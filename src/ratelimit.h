@@ -15,4 +15,8 @@ typedef struct sd_bucket {
 int sd_bucket_take(sd_bucket_t *b, unsigned rate, unsigned window_ms,
 		   uint64_t now_ms);
 
+/* Milliseconds from `now_ms` until the bucket is full again (0: full). */
+uint64_t sd_bucket_ms_to_full(const sd_bucket_t *b, unsigned rate,
+			      unsigned window_ms, uint64_t now_ms);
+
 #endif /* SD_RATELIMIT_H */

@@ -121,19 +121,24 @@ void sd_emit_others(sd_client_t *c, const char *room, const char *event,
 	json_object_put(arr);
 }
 
-static size_t utf8_chars(const char *s)
+long sd_text_chars(const char *s)
 {
-	size_t n = 0;
-	for (; *s; s++)
-		n += ((unsigned char)*s & 0xC0) != 0x80;
-	return n;
+	size_t len = strlen(s), n = 0;
+	if (!eio_utf8_valid(s, len))
+		return -1;
+	for (size_t i = 0; i < len; i++)
+		n += ((unsigned char)s[i] & 0xC0) != 0x80;
+	return (long)n;
 }
 
 const char *sd_check_message(const sd_service_t *svc, const char *text)
 {
 	if (!text)
 		return "message required";
-	if (utf8_chars(text) > svc->cfg->max_message_length)
+	long n = sd_text_chars(text);
+	if (n < 0)
+		return "invalid payload";
+	if ((unsigned long)n > svc->cfg->max_message_length)
 		return "message too long";
 	return NULL;
 }

@@ -68,6 +68,7 @@ void sd_service_new_id(sd_service_t *svc, char out[24]);
 
 /* A user: every socket with the same userId, across devices. */
 struct sd_user {
+	sd_service_t *svc;
 	char *id;
 	char *name;
 	size_t sockets;
@@ -78,6 +79,9 @@ struct sd_user {
 	struct sd_unread *channels;
 	size_t nchannels;
 	sd_bucket_t messages; /* rate limit of the message events */
+	/* with no socket left: kept until the bucket is full again, so that
+	 * reconnecting does not reset the limit */
+	struct event *linger;
 };
 
 typedef struct sd_unread {
@@ -154,9 +158,13 @@ const char *sd_get_string(struct json_object *obj, const char *key);
 /* A room name from a client: a non-empty string of at most 128 bytes. */
 int sd_valid_room(const char *room);
 
+/* The number of characters (code points) of `s`, or -1 when it is not
+ * valid UTF-8 (which would make clients drop the connection if sent). */
+long sd_text_chars(const char *s);
+
 /* NULL when `text` (NULL: absent) is a chat message the configuration
- * allows: non-empty, at most max-message-length characters; else the
- * error for the client. */
+ * allows: non-empty valid UTF-8, at most max-message-length characters;
+ * else the error for the client. */
 const char *sd_check_message(const sd_service_t *svc, const char *text);
 
 /* A message posted with seed 001's send-message or seed 004's

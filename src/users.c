@@ -1,7 +1,9 @@
 /* Users: the sockets of one userId across devices, presence events on
  * the first and the last, and what the service keeps per user. */
+#include "../common/clock.h"
 #include "service.h"
 
+#include <event2/event.h>
 #include <json-c/json.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +27,8 @@ sd_user_t *sd_user_get(sd_service_t *svc, const char *id, const char *name)
 		return u;
 	}
 	u = calloc(1, sizeof(*u));
+	if (u)
+		u->svc = svc;
 	if (!u || !(u->id = strdup(id)) ||
 	    !(u->name = strdup(name ? name : id)) ||
 	    hmap_put(&svc->users, u->id, u) < 0) {
@@ -40,6 +44,8 @@ sd_user_t *sd_user_get(sd_service_t *svc, const char *id, const char *name)
 
 static void user_free(sd_user_t *u)
 {
+	if (u->linger)
+		event_free(u->linger);
 	json_object_put(u->notifications);
 	for (size_t i = 0; i < u->nchannels; i++) {
 		free(u->channels[i].server);
@@ -64,8 +70,44 @@ struct json_object *sd_user_object(const sd_user_t *u)
 	return o;
 }
 
+static void user_maybe_free(sd_service_t *svc, sd_user_t *u);
+
+static void linger_over(evutil_socket_t fd, short what, void *ud)
+{
+	(void)fd;
+	(void)what;
+	sd_user_t *u = ud;
+	user_maybe_free(u->svc, u);
+}
+
+/* Frees a user that has no socket and nothing kept for it, now or, while
+ * its message bucket refills, later. */
+static void user_maybe_free(sd_service_t *svc, sd_user_t *u)
+{
+	if (u->sockets || u->notifications || u->nchannels)
+		return;
+	uint64_t wait = sd_bucket_ms_to_full(
+	    &u->messages, svc->cfg->message_rate, svc->cfg->message_window_ms,
+	    clock_monotonic_ms());
+	if (wait == 0) {
+		hmap_del(&svc->users, u->id);
+		user_free(u);
+		return;
+	}
+	if (!u->linger)
+		u->linger = evtimer_new(svc->base, linger_over, u);
+	struct timeval tv =
+	    clock_tv(wait > 86400000 ? 86400000 : (unsigned)wait);
+	if (!u->linger || evtimer_add(u->linger, &tv) < 0) {
+		hmap_del(&svc->users, u->id); /* no timer: no limit to keep */
+		user_free(u);
+	}
+}
+
 void sd_user_attach(sd_service_t *svc, sd_user_t *u)
 {
+	if (u->linger)
+		evtimer_del(u->linger);
 	if (u->sockets++ > 0)
 		return;
 	sd_emit(svc, NULL, NULL, "presence:online", sd_user_object(u));
@@ -78,11 +120,9 @@ void sd_user_detach(sd_service_t *svc, sd_user_t *u)
 	struct json_object *o = json_object_new_object();
 	json_object_object_add(o, "userId", json_object_new_string(u->id));
 	sd_emit(svc, NULL, NULL, "presence:offline", o);
-	/* notifications and unread counts outlive a reconnection */
-	if (!u->notifications && !u->nchannels) {
-		hmap_del(&svc->users, u->id);
-		user_free(u);
-	}
+	/* notifications, unread counts and the rate limit outlive a
+	 * reconnection */
+	user_maybe_free(svc, u);
 }
 
 void sd_users_free(sd_service_t *svc)

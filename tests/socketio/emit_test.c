@@ -307,9 +307,33 @@ static void test_quote(void)
 	CHECK_SIZE(n, 7 * 6 + 2);
 }
 
+/* Names that clients refuse (they would drop the connection): refused
+ * before anything is sent, as Node's emit throws; look-alikes pass. */
+static void test_reserved(void)
+{
+	static const char *const names[] = {"connect",	   "connect_error",
+					    "disconnect",  "disconnecting",
+					    "newListener", "removeListener"};
+	sio_args_t args = {"[1]", 0, NULL, 0};
+	sio_encoded_t e;
+	for (size_t i = 0; i < sizeof(names) / sizeof(*names); i++)
+		CHECK_INT(sio__encode(&e, SIO_PACKET_EVENT, "/", -1, names[i],
+				      &args, NULL),
+			  -EINVAL);
+	static const char *const fine[] = {"connected", "Connect", "error",
+					   "disconnect:x"};
+	for (size_t i = 0; i < sizeof(fine) / sizeof(*fine); i++) {
+		CHECK_INT(sio__encode(&e, SIO_PACKET_EVENT, "/", -1, fine[i],
+				      &args, NULL),
+			  0);
+		sio__encoded_release(&e);
+	}
+}
+
 int main(void)
 {
 	test_events();
+	test_reserved();
 	test_acks();
 	test_binary();
 	test_invalid();
