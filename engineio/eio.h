@@ -147,12 +147,14 @@ uint16_t eio_server_port(const eio_server_t *srv, unsigned index);
 /* Stops accepting connections; existing sessions go on. */
 void eio_server_stop_listening(eio_server_t *srv);
 
-/* Graceful shutdown: stops accepting connections and closes every
- * session as eio_session_close() does (queued output first), with
- * EIO_CLOSE_SERVER_SHUTDOWN. Sessions leave the count as their clients
- * take the last output; the program frees the server when the count is 0
- * or its patience ends. Requests outside the Engine.IO path are still
- * served on connections already open. */
+/* Graceful shutdown: closes every session as eio_session_close() does
+ * (queued output first), with EIO_CLOSE_SERVER_SHUTDOWN, and refuses new
+ * sessions from now on (403, "Server shutting down"). The listeners stay
+ * open, so that a polling client's next request still reaches its
+ * session and gets the close packet, and requests outside the Engine.IO
+ * path (a readiness probe) are still served. Sessions leave the count as
+ * their clients take the last output; the program frees the server when
+ * the count is 0 or its patience ends. */
 void eio_server_shutdown(eio_server_t *srv);
 
 /* Number of open sessions. */

@@ -164,7 +164,6 @@ void eio_server_stop_listening(eio_server_t *srv)
 
 void eio_server_shutdown(eio_server_t *srv)
 {
-	eio_server_stop_listening(srv);
 	/* closing a session may remove it from the map: collect first */
 	size_t n = srv->sessions.count, i = 0, k = 0;
 	eio_session_t **all = calloc(n ? n : 1, sizeof(*all));
@@ -212,19 +211,21 @@ typedef struct address_count {
 	char addr[];
 } address_count_t;
 
-int eio__server_admit(const eio_server_t *srv, const eio_request_t *req)
+const char *eio__server_admit(const eio_server_t *srv,
+			      const eio_request_t *req)
 {
 	const eio_options_t *o = &srv->opts;
-	if (srv->shutting_down ||
-	    (o->max_sessions && srv->sessions.count >= o->max_sessions))
-		return -EBUSY;
+	if (srv->shutting_down)
+		return "Server shutting down";
+	if (o->max_sessions && srv->sessions.count >= o->max_sessions)
+		return "Too many connections";
 	if (o->max_sessions_per_address) {
 		address_count_t *a =
 		    hmap_get(&srv->per_address, eio_request_address(req));
 		if (a && a->n >= o->max_sessions_per_address)
-			return -EBUSY;
+			return "Too many connections";
 	}
-	return 0;
+	return NULL;
 }
 
 int eio__server_session_in(eio_server_t *srv, eio_session_t *s)
@@ -456,8 +457,7 @@ static void handshake(eio_server_t *srv, eio_conn_t *c, eio_request_t *req,
 		eio__server_error(srv, c, req, upgrade,
 				  EIO_ERR_UNSUPPORTED_PROTOCOL_VERSION, NULL);
 	else if ((srv->cbs.allow && srv->cbs.allow(srv->ud, req, &message)) ||
-		 (eio__server_admit(srv, req) < 0 &&
-		  (message = "Too many connections"))) {
+		 (message = eio__server_admit(srv, req))) {
 		srv->stats.handshakes_refused++;
 		eio__server_error(srv, c, req, upgrade, EIO_ERR_FORBIDDEN,
 				  message);

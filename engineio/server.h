@@ -46,10 +46,13 @@ void eio__server_dispatch(eio_server_t *srv, struct eio_conn *c,
 			  eio_request_t *req, int upgrade);
 
 /* Session accounting: the limits of eio_options_t and the transport
- * counts of eio_stats_t. eio__server_admit() returns 0 when a session for
- * `req` may open; every session opened is then counted in with
- * eio__server_session_in() and out with eio__server_session_out(). */
-int eio__server_admit(const eio_server_t *srv, const eio_request_t *req);
+ * counts of eio_stats_t. eio__server_admit() returns NULL when a session
+ * for `req` may open, else why not (for the client: "Server shutting
+ * down", "Too many connections"); every session opened is then counted
+ * in with eio__server_session_in() and out with eio__server_session_out().
+ */
+const char *eio__server_admit(const eio_server_t *srv,
+			      const eio_request_t *req);
 int eio__server_session_in(eio_server_t *srv, eio_session_t *s);
 void eio__server_session_out(eio_server_t *srv, eio_session_t *s);
 

@@ -4,6 +4,7 @@
 #include "service.h"
 #include "static.h"
 
+#include <errno.h>
 #include <event2/buffer.h>
 #include <json-c/json.h>
 #include <sodium.h>
@@ -119,7 +120,8 @@ static int authorize(sd_service_t *svc, eio_request_t *req)
 	return 0;
 }
 
-/* The JSON object of a POST body; NULL after answering 413/415/400. */
+/* The JSON object of a POST body (strict JSON, UTF-8, finite numbers);
+ * NULL after answering 413/415/400. */
 static struct json_object *body_object(eio_request_t *req)
 {
 	const char *ct = eio_request_header(req, "content-type");
@@ -135,12 +137,16 @@ static struct json_object *body_object(eio_request_t *req)
 		return NULL;
 	}
 	struct json_tokener *tok = json_tokener_new_ex(MAX_DEPTH);
-	struct json_object *o =
-	    tok ? json_tokener_parse_ex(tok, (const char *)body, (int)len)
-		: NULL;
+	struct json_object *o = NULL;
+	if (tok) {
+		json_tokener_set_flags(tok, JSON_TOKENER_STRICT |
+						JSON_TOKENER_VALIDATE_UTF8);
+		o = json_tokener_parse_ex(tok, (const char *)body, (int)len);
+	}
 	if (o && (json_tokener_get_error(tok) != json_tokener_success ||
 		  json_tokener_get_parse_end(tok) != len ||
-		  !json_object_is_type(o, json_type_object))) {
+		  !json_object_is_type(o, json_type_object) ||
+		  sd_json_check(o) < 0)) {
 		json_object_put(o);
 		o = NULL;
 	}
@@ -205,8 +211,12 @@ static void api_emit(sd_service_t *svc, eio_request_t *req,
 			   .nexcept = (size_t)nexcept};
 	int r = sio_emit(svc->nsp, &to, event, &a);
 	json_object_put(args);
-	if (r < 0) { /* a reserved name: clients would drop */
+	if (r == -EINVAL) { /* the data was checked: the name is reserved */
 		respond_error(req, 400, "reserved event name");
+		return;
+	}
+	if (r < 0) {
+		respond_error(req, 500, "server error");
 		return;
 	}
 	svc->metrics.emits++;
@@ -231,8 +241,12 @@ static void api_notify(sd_service_t *svc, eio_request_t *req,
 	char id[24];
 	int reached =
 	    sd_notify(svc, user, channel, sd_get_string(body, "from"), n, id);
-	if (reached < 0) {
+	if (reached == -EINVAL) {
 		respond_error(req, 400, "id too long");
+		return;
+	}
+	if (reached < 0) {
+		respond_error(req, 500, "server error");
 		return;
 	}
 	struct json_object *o = json_object_new_object();
@@ -246,9 +260,8 @@ static void api_disconnect(sd_service_t *svc, eio_request_t *req,
 			   struct json_object *body)
 {
 	const char *user = sd_get_string(body, "userId");
-	char room[256];
-	if (!user || (size_t)snprintf(room, sizeof(room), "user:%s", user) >=
-			 sizeof(room)) {
+	char room[SD_MAX_ROOM + 1];
+	if (!user || sd_user_room(room, user) < 0) {
 		respond_error(req, 400, "expected {userId}");
 		return;
 	}

@@ -12,7 +12,6 @@
 #include <string.h>
 #include <time.h>
 
-#define MAX_ROOM 128
 #define MAX_EMOJI 32
 #define HISTORY_PAGE 50
 #define HISTORY_PAGE_MAX 100
@@ -25,10 +24,31 @@ typedef struct chat_room {
 	char name[];
 } chat_room_t;
 
+static void room_free(sd_service_t *svc, chat_room_t *r);
+
+/* Makes room for the history of one more room: at --history-rooms, drops
+ * that of a room nobody is in. Returns -1 when every room has members. */
+static int room_evict(sd_service_t *svc)
+{
+	if (svc->rooms.count < svc->cfg->history_rooms)
+		return 0;
+	hmap_entry_t *e;
+	size_t i = 0;
+	while ((e = hmap_next(&svc->rooms, &i))) {
+		chat_room_t *r = e->value;
+		if (sio_room_size(svc->nsp, r->name) == 0) {
+			hmap_del(&svc->rooms, r->name);
+			room_free(svc, r);
+			return 0;
+		}
+	}
+	return -1;
+}
+
 static chat_room_t *room_get(sd_service_t *svc, const char *name, int create)
 {
 	chat_room_t *r = hmap_get(&svc->rooms, name);
-	if (r || !create || svc->cfg->history_size == 0)
+	if (r || !create || svc->cfg->history_size == 0 || room_evict(svc) < 0)
 		return r;
 	size_t len = strlen(name);
 	r = calloc(1, sizeof(*r) + len + 1);
@@ -107,17 +127,20 @@ size_t sd_chat_room_count(const sd_service_t *svc)
 	return svc->rooms.count;
 }
 
+static void room_free(sd_service_t *svc, chat_room_t *r)
+{
+	for (size_t k = 0; k < r->len; k++)
+		json_object_put(history_at(svc, r, k));
+	free(r->ring);
+	free(r);
+}
+
 void sd_chat_free_rooms(sd_service_t *svc)
 {
 	hmap_entry_t *e;
 	size_t i = 0;
-	while ((e = hmap_next(&svc->rooms, &i))) {
-		chat_room_t *r = e->value;
-		for (size_t k = 0; k < r->len; k++)
-			json_object_put(history_at(svc, r, k));
-		free(r->ring);
-		free(r);
-	}
+	while ((e = hmap_next(&svc->rooms, &i)))
+		room_free(svc, e->value);
 	hmap_free(&svc->rooms);
 }
 
@@ -127,7 +150,7 @@ void sd_chat_free_rooms(sd_service_t *svc)
  * seed 001's {roomId}. */
 typedef struct target {
 	const char *key, *value;
-	char room[MAX_ROOM + 1];
+	char room[SD_MAX_ROOM + 1];
 } target_t;
 
 /* NULL, or the error for the client: a payload naming no room, or a
@@ -221,14 +244,8 @@ static void announce(sd_client_t *c, const char *room, const char *key,
 	sd_emit(c->svc, room, sio_socket_id(c->sock), "chat:message", msg);
 }
 
-static sd_typing_t *typing_find(sd_client_t *c, const char *room);
-static void typing_stop(sd_typing_t *ty);
-
 void sd_chat_announce_leave(sd_client_t *c, const sd_member_t *m)
 {
-	sd_typing_t *ty = typing_find(c, m->room);
-	if (ty) /* who left types no more */
-		typing_stop(ty);
 	announce(c, m->room, m->key, m->value, "left");
 }
 
@@ -244,7 +261,8 @@ static void on_join(sd_client_t *c, const char *event, struct json_object *arg,
 		sd_ack_error(ack, err);
 		return;
 	}
-	int was_in = sd_member_find(c, t.room) != NULL;
+	sd_member_t *m = sd_member_find(c, t.room);
+	int was_in = m && m->kind == SD_JOIN_CHAT;
 	err = sd_join(c, t.room, SD_JOIN_CHAT, t.key, t.value);
 	if (err) {
 		sd_ack_error(ack, err);
@@ -257,8 +275,7 @@ static void on_join(sd_client_t *c, const char *event, struct json_object *arg,
 	    o, "count",
 	    json_object_new_int64(sio_room_size(c->svc->nsp, t.room)));
 	json_object_object_add(
-	    o, "history",
-	    history_page(c->svc, t.room, NULL, c->svc->cfg->history_size));
+	    o, "history", history_page(c->svc, t.room, NULL, HISTORY_PAGE_MAX));
 	sd_ack_ok(ack, o);
 }
 
@@ -268,11 +285,12 @@ static void on_leave(sd_client_t *c, const char *event, struct json_object *arg,
 	(void)event;
 	target_t t;
 	const char *err = target_of(arg, &t);
+	if (!err)
+		err = sd_leave(c, t.room);
 	if (err) {
 		sd_ack_error(ack, err);
 		return;
 	}
-	sd_leave(c, t.room);
 	sd_ack_ok(ack, target_object(&t));
 }
 
@@ -286,8 +304,8 @@ static void on_message(sd_client_t *c, const char *event,
 	target_t t;
 	if (!in_target(c, arg, &t, ack))
 		return;
-	const char *text = sd_get_string(arg, "message");
-	const char *err = sd_check_message(svc, text);
+	const char *text;
+	const char *err = sd_message_arg(svc, arg, "message", &text);
 	if (err) {
 		sd_ack_error(ack, err);
 		return;
@@ -526,14 +544,18 @@ static void on_typing(sd_client_t *c, const char *event,
 		}
 		on = json_object_get_boolean(v);
 	}
-	if (on) {
+	if (on)
 		typing_start(c, &t, seed001);
-	} else {
-		sd_typing_t *ty = typing_find(c, t.room);
-		if (ty)
-			typing_stop(ty);
-	}
+	else
+		sd_chat_stop_typing(c, t.room);
 	sd_ack_ok(ack, NULL);
+}
+
+void sd_chat_stop_typing(sd_client_t *c, const char *room)
+{
+	sd_typing_t *ty = typing_find(c, room);
+	if (ty)
+		typing_stop(ty);
 }
 
 void sd_chat_client_gone(sd_client_t *c)

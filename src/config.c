@@ -160,6 +160,17 @@ static const opt_t options[] = {
      AT(event_rate), .min = 0, .max = MILLION},
     {"history-size", 0, K_UINT, 0, "N", "100", "chat messages kept per room",
      AT(history_size), .min = 0, .max = MILLION},
+    {"history-rooms", 0, K_UINT, 0, "N", "1000",
+     "chat rooms whose history is kept; past it, a new room's history "
+     "replaces that of a room nobody is in",
+     AT(history_rooms), .min = 1, .max = MILLION},
+    {"max-rooms-per-socket", 0, K_UINT, 0, "N", "100",
+     "rooms a socket may join through the service's events",
+     AT(max_rooms_per_socket), .min = 1, .max = MILLION},
+    {"offline-state", 0, K_MS, 0, "MS", "86400000",
+     "how long the notifications and unread counts of a user with no "
+     "connection are kept",
+     AT(offline_state_ms), .min = 0, .max = 30 * DAY_MS},
     {"max-message-length", 0, K_UINT, 0, "N", "500",
      "longest chat message, in characters", AT(max_message_length), .min = 1,
      .max = MILLION},
@@ -191,8 +202,8 @@ static const opt_t options[] = {
      "error)",
      AT(log_file)},
     {"static-dir", 0, K_STR, 0, "DIR", NULL,
-     "serve the files of this directory over HTTP (default: the demo "
-     "installed with socketiod)",
+     "serve the demo page and the client bundle from this directory "
+     "(default: the demo installed with socketiod)",
      AT(static_dir), .check = check_dir},
     {"redis", 0, K_STR, 0, "URL", NULL,
      "share rooms and broadcasts with other nodes through Redis at "

@@ -53,6 +53,9 @@ typedef struct sd_config {
 	unsigned message_window_ms;  /* --message-window, 10000 */
 	unsigned event_rate;	     /* --event-rate, 100 per window; 0 off */
 	unsigned history_size;	     /* --history-size, 100 per room */
+	unsigned history_rooms;	     /* --history-rooms, 1000 */
+	unsigned max_rooms_per_socket; /* --max-rooms-per-socket, 100 */
+	unsigned offline_state_ms;     /* --offline-state, a day */
 	unsigned max_message_length; /* --max-message-length, 500 chars */
 	unsigned typing_timeout_ms;  /* --typing-timeout, 5000 */
 	unsigned stats_interval_ms;  /* --stats-interval, 5000 */

@@ -20,56 +20,30 @@ void sd_client_free(sd_client_t *c)
 	free(c);
 }
 
-/* A client for `s` as `id`/`name`, with the private rooms of `rooms` (an
- * array of strings, may be NULL). Saves the identity as the socket's
- * state so that a recovered socket is the same user. */
-static sd_client_t *client_new(sd_service_t *svc, sio_socket_t *s,
-			       const char *id, const char *name, int admin,
-			       int anonymous, struct json_object *rooms)
+/* The identity of a socket, as its state: saved by the middleware, and
+ * kept by connection-state recovery, so that a recovered socket is the
+ * same user. */
+static int save_identity(sio_socket_t *s, const char *id, const char *name,
+			 int admin, struct json_object *rooms)
 {
-	sd_client_t *c = calloc(1, sizeof(*c));
-	if (!c)
-		return NULL;
-	c->svc = svc;
-	c->sock = s;
-	c->admin = admin != 0;
-	c->anonymous = anonymous != 0;
-	size_t n = json_object_is_type(rooms, json_type_array)
-		       ? json_object_array_length(rooms)
-		       : 0;
-	if (n && !(c->allowed = calloc(n, sizeof(char *))))
-		goto fail;
-	for (size_t i = 0; i < n; i++) {
-		struct json_object *r = json_object_array_get_idx(rooms, i);
-		if (json_object_is_type(r, json_type_string) &&
-		    !(c->allowed[c->nallowed++] =
-			  strdup(json_object_get_string(r))))
-			goto fail;
-	}
-	if (!(c->user = sd_user_get(svc, id, name)))
-		goto fail;
-
 	struct json_object *st = json_object_new_object();
 	json_object_object_add(st, "userId", json_object_new_string(id));
 	json_object_object_add(st, "username", json_object_new_string(name));
 	json_object_object_add(st, "admin", json_object_new_boolean(admin));
-	json_object_object_add(st, "anonymous",
-			       json_object_new_boolean(anonymous));
 	struct json_object *allowed = json_object_new_array();
-	for (size_t i = 0; i < c->nallowed; i++)
-		json_object_array_add(allowed,
-				      json_object_new_string(c->allowed[i]));
+	size_t n = json_object_is_type(rooms, json_type_array)
+		       ? json_object_array_length(rooms)
+		       : 0;
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *r = json_object_array_get_idx(rooms, i);
+		if (json_object_is_type(r, json_type_string))
+			json_object_array_add(allowed, json_object_get(r));
+	}
 	json_object_object_add(st, "rooms", allowed);
 	int r = sio_socket_set_state(
 	    s, json_object_to_json_string_ext(st, JSON_C_TO_STRING_PLAIN));
 	json_object_put(st);
-	if (r < 0)
-		goto fail;
-	sio_socket_set_data(s, c);
-	return c;
-fail:
-	sd_client_free(c);
-	return NULL;
+	return r;
 }
 
 static int has_admin_role(struct json_object *claims)
@@ -145,8 +119,7 @@ int sd_identity_middleware(void *ud, sio_socket_t *s, sio_error_t *err)
 	const char *token =
 	    cfg->auth == SD_AUTH_NONE ? NULL : find_token(s, auth);
 	struct json_object *claims = NULL;
-	int r = -1;
-	sd_client_t *c = NULL;
+	int r = -1, saved = -1;
 	if (token) {
 		const char *error;
 		sd_jwt_check_t check = {
@@ -161,7 +134,7 @@ int sd_identity_middleware(void *ud, sio_socket_t *s, sio_error_t *err)
 			goto out;
 		}
 		const char *sub = sd_get_string(claims, "sub");
-		if (!sub || strlen(sub) > 2 * MAX_NAME ||
+		if (!sub || strlen(sub) > SD_MAX_USER_ID ||
 		    sd_text_chars(sub) < 0) {
 			r = refuse(svc, err, "invalid token");
 			goto out;
@@ -173,8 +146,8 @@ int sd_identity_middleware(void *ud, sio_socket_t *s, sio_error_t *err)
 				    buf);
 		struct json_object *rooms = NULL;
 		json_object_object_get_ex(claims, "rooms", &rooms);
-		c = client_new(svc, s, sub, name ? name : sub,
-			       has_admin_role(claims), 0, rooms);
+		saved = save_identity(s, sub, name ? name : sub,
+				      has_admin_role(claims), rooms);
 	} else if (cfg->auth == SD_AUTH_REQUIRED) {
 		r = refuse(svc, err, "authentication required");
 		goto out;
@@ -183,10 +156,12 @@ int sd_identity_middleware(void *ud, sio_socket_t *s, sio_error_t *err)
 		const char *id =
 		    cfg->auth == SD_AUTH_NONE ? given(auth, "userId") : NULL;
 		const char *name = given(auth, "username");
-		c = client_new(svc, s, id ? id : sio_socket_id(s),
-			       name ? name : "anonymous", 0, 1, NULL);
+		if (id && strlen(id) > SD_MAX_USER_ID)
+			id = NULL;
+		saved = save_identity(s, id ? id : sio_socket_id(s),
+				      name ? name : "anonymous", 0, NULL);
 	}
-	if (!c) {
+	if (saved < 0) {
 		err->message = "server error";
 		goto out;
 	}
@@ -197,34 +172,56 @@ out:
 	return r;
 }
 
-sd_client_t *sd_identity_restore(sd_service_t *svc, sio_socket_t *s)
+sd_client_t *sd_client_new(sd_service_t *svc, sio_socket_t *s)
 {
 	const char *state = sio_socket_state(s);
 	struct json_object *st = state ? json_tokener_parse(state) : NULL;
 	const char *id = sd_get_string(st, "userId");
 	const char *name = sd_get_string(st, "username");
-	struct json_object *admin = NULL, *anon = NULL, *rooms = NULL;
+	struct json_object *admin = NULL, *rooms = NULL;
 	json_object_object_get_ex(st, "admin", &admin);
-	json_object_object_get_ex(st, "anonymous", &anon);
 	json_object_object_get_ex(st, "rooms", &rooms);
-	sd_client_t *c = NULL;
-	if (id && name)
-		c = client_new(svc, s, id, name, json_object_get_boolean(admin),
-			       json_object_get_boolean(anon), rooms);
+	sd_client_t *c = id && name ? calloc(1, sizeof(*c)) : NULL;
+	if (!c)
+		goto out;
+	c->svc = svc;
+	c->sock = s;
+	c->admin = json_object_get_boolean(admin);
+	size_t n = json_object_is_type(rooms, json_type_array)
+		       ? json_object_array_length(rooms)
+		       : 0;
+	if (n && !(c->allowed = calloc(n, sizeof(char *))))
+		goto fail;
+	for (size_t i = 0; i < n; i++) {
+		const char *r =
+		    json_object_get_string(json_object_array_get_idx(rooms, i));
+		if (!(c->allowed[c->nallowed++] = strdup(r ? r : "")))
+			goto fail;
+	}
+	if (!(c->user = sd_user_get(svc, id, name)))
+		goto fail;
+	goto out;
+fail:
+	sd_client_free(c);
+	c = NULL;
+out:
 	json_object_put(st);
 	return c;
 }
 
-typedef struct owner {
-	const char *room;
-	int found;
-} owner_t;
-
-static void is_owner(void *ud, sio_socket_t *s)
+/* 20 characters of base64url: the shape of a socket id. */
+static int sid_shaped(const char *room)
 {
-	owner_t *o = ud;
-	if (strcmp(sio_socket_id(s), o->room) == 0)
-		o->found = 1;
+	static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				       "abcdefghijklmnopqrstuvwxyz"
+				       "0123456789-_";
+	return strspn(room, alphabet) == 20 && room[20] == '\0';
+}
+
+int sd_may_leave(const sd_client_t *c, const char *room)
+{
+	return strncmp(room, "user:", 5) != 0 && strcmp(room, "admin") != 0 &&
+	       strcmp(room, sio_socket_id(c->sock)) != 0;
 }
 
 int sd_may_join(const sd_client_t *c, const char *room)
@@ -243,11 +240,7 @@ int sd_may_join(const sd_client_t *c, const char *room)
 				return 1;
 		return 0;
 	}
-	/* another socket's own room carries what is sent to it alone */
-	const char *rooms[1] = {room};
-	sio_target_t to = {.rooms = rooms, .nrooms = 1};
-	owner_t o = {room, 0};
-	if (strlen(room) == 20 && strcmp(room, sio_socket_id(c->sock)) != 0)
-		sio_fetch_sockets(sio_socket_nsp(c->sock), &to, is_owner, &o);
-	return !o.found;
+	/* a socket's own room carries what is sent to it alone: refused
+	 * whether its socket is connected or may still recover */
+	return !sid_shaped(room) || strcmp(room, sio_socket_id(c->sock)) == 0;
 }

@@ -11,14 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_ROOM 128
 #define KEPT_NOTIFICATIONS 100
-
-static int room_of(char *room, const char *prefix, const char *id)
-{
-	int n = snprintf(room, MAX_ROOM + 1, "%s:%s", prefix, id);
-	return n > 0 && n <= MAX_ROOM ? 0 : -1;
-}
+#define MAX_UNREAD_CHANNELS 256 /* unread counts kept per user */
 
 /* The id member of a payload: a non-empty string, or an integer. */
 static const char *id_arg(struct json_object *arg, const char *key)
@@ -42,10 +36,10 @@ static struct json_object *unread_object(size_t unread)
 /* notifications:count {unread} to every socket of the user. */
 static void push_unread(sd_service_t *svc, const sd_user_t *u)
 {
-	char room[MAX_ROOM + 8];
-	snprintf(room, sizeof(room), "user:%s", u->id);
-	sd_emit(svc, room, NULL, "notifications:count",
-		unread_object(u->unread));
+	char room[SD_MAX_ROOM + 1];
+	if (sd_user_room(room, u->id) == 0)
+		sd_emit(svc, room, NULL, "notifications:count",
+			unread_object(u->unread));
 }
 
 /* --- Per-user notifications -------------------------------------------- */
@@ -93,10 +87,10 @@ static void gather_user(void *ud, sio_socket_t *s)
 int sd_notify(sd_service_t *svc, const char *user_id, const char *channel_id,
 	      const char *from, struct json_object *notification, char id[24])
 {
-	char room[MAX_ROOM + 1], except[MAX_ROOM + 1];
-	if (room_of(room, user_id ? "user" : "channel",
+	char room[SD_MAX_ROOM + 1], except[SD_MAX_ROOM + 1];
+	if (sd_room_name(room, user_id ? "user" : "channel",
 		    user_id ? user_id : channel_id) < 0 ||
-	    (from && room_of(except, "user", from) < 0))
+	    (from && sd_user_room(except, from) < 0))
 		return -EINVAL;
 	struct json_object *n = json_object_new_object();
 	json_object_object_foreach(notification, k, v)
@@ -109,13 +103,19 @@ int sd_notify(sd_service_t *svc, const char *user_id, const char *channel_id,
 	int reached = 0;
 	if (user_id) {
 		sd_user_t *u = NULL;
-		if (!(from && strcmp(from, user_id) == 0) &&
-		    (u = sd_user_get(svc, user_id, NULL))) {
+		if (from && strcmp(from, user_id) == 0) {
+			/* never to the user who caused it */
+		} else if (!(u = sd_user_get(svc, user_id, NULL))) {
+			reached = -ENOMEM;
+		} else {
 			keep(u, n);
 			reached = (int)sio_room_size(svc->nsp, room);
-			sd_emit(svc, room, NULL, "notification",
-				json_object_get(n));
+			int r = sd_emit(svc, room, NULL, "notification",
+					json_object_get(n));
+			if (r < 0)
+				reached = r;
 			push_unread(svc, u);
+			sd_user_idle(svc, u); /* kept a while if offline */
 		}
 	} else {
 		gather_t g = {.n = n};
@@ -126,8 +126,10 @@ int sd_notify(sd_service_t *svc, const char *user_id, const char *channel_id,
 				   .nexcept = from ? 1 : 0};
 		sio_fetch_sockets(svc->nsp, &to, gather_user, &g);
 		reached = g.sockets;
-		sd_emit(svc, room, from ? except : NULL, "notification",
-			json_object_get(n));
+		int r = sd_emit(svc, room, from ? except : NULL, "notification",
+				json_object_get(n));
+		if (r < 0)
+			reached = r;
 		hmap_entry_t *e;
 		size_t i = 0;
 		while ((e = hmap_next(&g.seen, &i)))
@@ -142,8 +144,8 @@ static void on_subscribe(sd_client_t *c, const char *event,
 			 struct json_object *arg, sio_ack_t *ack)
 {
 	const char *id = id_arg(arg, "channelId");
-	char room[MAX_ROOM + 1];
-	if (!id || room_of(room, "channel", id) < 0) {
+	char room[SD_MAX_ROOM + 1];
+	if (!id || sd_room_name(room, "channel", id) < 0) {
 		sd_ack_error(ack, "invalid payload");
 		return;
 	}
@@ -204,13 +206,16 @@ static void on_count(sd_client_t *c, const char *event, struct json_object *arg,
 
 /* --- Seed 004: chat servers and their unread badges --------------------- */
 
+/* The unread count of `channel` of `server` for `u`, created at 0 when
+ * absent; NULL when the user has too many or out of memory. */
 static sd_unread_t *unread_entry(sd_user_t *u, const char *server,
-				 const char *channel, int create)
+				 const char *channel)
 {
 	for (size_t i = 0; i < u->nchannels; i++)
-		if (strcmp(u->channels[i].channel, channel) == 0)
+		if (strcmp(u->channels[i].server, server) == 0 &&
+		    strcmp(u->channels[i].channel, channel) == 0)
 			return &u->channels[i];
-	if (!create)
+	if (u->nchannels >= MAX_UNREAD_CHANNELS)
 		return NULL;
 	sd_unread_t *n =
 	    realloc(u->channels, (u->nchannels + 1) * sizeof(*u->channels));
@@ -228,6 +233,18 @@ static sd_unread_t *unread_entry(sd_user_t *u, const char *server,
 	}
 	u->nchannels++;
 	return e;
+}
+
+/* The channel was read: its count goes (entries at 0 are not kept). */
+static void unread_clear(sd_user_t *u, sd_unread_t *e)
+{
+	free(e->server);
+	free(e->channel);
+	*e = u->channels[--u->nchannels];
+	if (u->nchannels == 0) {
+		free(u->channels);
+		u->channels = NULL;
+	}
 }
 
 static unsigned server_unread(const sd_user_t *u, const char *server)
@@ -253,8 +270,8 @@ static void on_user_join(sd_client_t *c, const char *event,
 {
 	(void)event;
 	const char *id = id_arg(arg, "serverId");
-	char room[MAX_ROOM + 1];
-	if (!id || room_of(room, "server", id) < 0) {
+	char room[SD_MAX_ROOM + 1];
+	if (!id || sd_room_name(room, "server", id) < 0) {
 		sd_ack_error(ack, "invalid payload");
 		return;
 	}
@@ -274,8 +291,8 @@ static void on_channel_join(sd_client_t *c, const char *event,
 	(void)event;
 	const char *id = id_arg(arg, "channelId");
 	const char *server = id_arg(arg, "serverId");
-	char room[MAX_ROOM + 1];
-	if (!id || room_of(room, "channel", id) < 0) {
+	char room[SD_MAX_ROOM + 1];
+	if (!id || sd_room_name(room, "channel", id) < 0) {
 		sd_ack_error(ack, "invalid payload");
 		return;
 	}
@@ -289,18 +306,19 @@ static void on_channel_join(sd_client_t *c, const char *event,
 	}
 	free(c->channel);
 	c->channel = copy;
-	sd_unread_t *e =
-	    unread_entry(c->user, server ? server : "", id, server != NULL);
-	if (e) {
-		e->count = 0;
-		if (server) {
-			char user_room[MAX_ROOM + 8];
-			snprintf(user_room, sizeof(user_room), "user:%s",
-				 c->user->id);
-			sd_emit(c->svc, user_room, NULL, "notifications:count",
-				server_count(c->user, server));
-		}
-	}
+	/* the channel is read (in every server, without serverId); with one,
+	 * the user's devices get the server's new count */
+	sd_user_t *u = c->user;
+	for (size_t i = 0; i < u->nchannels;)
+		if (strcmp(u->channels[i].channel, id) == 0 &&
+		    (!server || strcmp(u->channels[i].server, server) == 0))
+			unread_clear(u, &u->channels[i]);
+		else
+			i++;
+	char user_room[SD_MAX_ROOM + 1];
+	if (server && sd_user_room(user_room, u->id) == 0)
+		sd_emit(c->svc, user_room, NULL, "notifications:count",
+			server_count(u, server));
 	struct json_object *o = json_object_new_object();
 	json_object_object_add(o, "channelId", json_object_new_string(id));
 	sd_ack_ok(ack, o);
@@ -331,10 +349,10 @@ static void badges(sd_client_t *sender, const char *server, const char *channel,
 		   const char *channel_room)
 {
 	sd_service_t *svc = sender->svc;
-	char server_room[MAX_ROOM + 1], self[MAX_ROOM + 8];
-	if (room_of(server_room, "server", server) < 0)
+	char server_room[SD_MAX_ROOM + 1], self[SD_MAX_ROOM + 1];
+	if (sd_room_name(server_room, "server", server) < 0 ||
+	    sd_user_room(self, sender->user->id) < 0)
 		return;
-	snprintf(self, sizeof(self), "user:%s", sender->user->id);
 	const char *rooms[1] = {server_room}, *exc[2] = {channel_room, self};
 	sio_target_t to = {
 	    .rooms = rooms, .nrooms = 1, .except = exc, .nexcept = 2};
@@ -348,7 +366,7 @@ static void badges(sd_client_t *sender, const char *server, const char *channel,
 		sd_user_t *u = c->user;
 		if (!hmap_get(&counted, u->id) &&
 		    hmap_put(&counted, u->id, u) == 0) {
-			sd_unread_t *e = unread_entry(u, server, channel, 1);
+			sd_unread_t *e = unread_entry(u, server, channel);
 			if (e)
 				e->count++;
 		}
@@ -368,8 +386,8 @@ static void on_message_send(sd_client_t *c, const char *event,
 	sd_service_t *svc = c->svc;
 	const char *id = id_arg(arg, "channelId");
 	const char *server = id_arg(arg, "serverId");
-	char room[MAX_ROOM + 1];
-	if (!id || room_of(room, "channel", id) < 0) {
+	char room[SD_MAX_ROOM + 1];
+	if (!id || sd_room_name(room, "channel", id) < 0) {
 		sd_ack_error(ack, "invalid payload");
 		return;
 	}

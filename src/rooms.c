@@ -8,8 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_ROOM 128
-
 static struct json_object *count_object(const char *key, const char *value,
 					size_t count)
 {
@@ -65,17 +63,13 @@ static void on_leave(sd_client_t *c, const char *event, struct json_object *arg,
 		     sio_ack_t *ack)
 {
 	const char *room = room_arg(event, arg);
-	if (!sd_valid_room(room)) {
-		sd_ack_error(ack, room ? "invalid room" : "invalid payload");
+	const char *err = !room			 ? "invalid payload"
+			  : !sd_valid_room(room) ? "invalid room"
+						 : sd_leave(c, room);
+	if (err) {
+		sd_ack_error(ack, err);
 		return;
 	}
-	/* the rooms a socket is given, not chosen, stay */
-	if (strncmp(room, "user:", 5) == 0 || strcmp(room, "admin") == 0 ||
-	    strcmp(room, sio_socket_id(c->sock)) == 0) {
-		sd_ack_error(ack, "forbidden");
-		return;
-	}
-	sd_leave(c, room);
 	sd_ack_ok(ack,
 		  count_object("room", room, sio_room_size(c->svc->nsp, room)));
 }
@@ -83,6 +77,7 @@ static void on_leave(sd_client_t *c, const char *event, struct json_object *arg,
 void sd_announce_leave(sd_client_t *c, const sd_member_t *m)
 {
 	sd_service_t *svc = c->svc;
+	sd_chat_stop_typing(c, m->room);
 	switch (m->kind) {
 	case SD_JOIN_CHAT: sd_chat_announce_leave(c, m); break;
 	case SD_JOIN_VIDEO:
@@ -158,8 +153,8 @@ static void on_presence_list(sd_client_t *c, const char *event,
 
 /* "video:{videoId}" for a payload's videoId; NULL when there is none or
  * it is too long. */
-static const char *video_room(struct json_object *arg, char *room, size_t size,
-			      const char **id)
+static const char *video_room(struct json_object *arg,
+			      char room[SD_MAX_ROOM + 1], const char **id)
 {
 	*id = sd_get_string(arg, "videoId");
 	if (!*id) { /* numbers are ids too */
@@ -169,17 +164,16 @@ static const char *video_room(struct json_object *arg, char *room, size_t size,
 			return NULL;
 		*id = json_object_get_string(v);
 	}
-	int n = snprintf(room, size, "video:%s", *id);
-	return n > 0 && (size_t)n < size ? room : NULL;
+	return sd_room_name(room, "video", *id) == 0 ? room : NULL;
 }
 
 static void on_video(sd_client_t *c, const char *event, struct json_object *arg,
 		     sio_ack_t *ack)
 {
 	sd_service_t *svc = c->svc;
-	char buf[MAX_ROOM + 1];
+	char buf[SD_MAX_ROOM + 1];
 	const char *id;
-	const char *room = video_room(arg, buf, sizeof(buf), &id);
+	const char *room = video_room(arg, buf, &id);
 	if (!room) {
 		sd_ack_error(ack, "invalid payload");
 		return;
@@ -207,10 +201,10 @@ static void on_video_progress(sd_client_t *c, const char *event,
 			      struct json_object *arg, sio_ack_t *ack)
 {
 	(void)event;
-	char buf[MAX_ROOM + 1], user_room[MAX_ROOM + 8];
+	char buf[SD_MAX_ROOM + 1], user_room[SD_MAX_ROOM + 1];
 	const char *id;
 	struct json_object *ts;
-	if (!video_room(arg, buf, sizeof(buf), &id) ||
+	if (!video_room(arg, buf, &id) ||
 	    !json_object_object_get_ex(arg, "timestamp", &ts) ||
 	    !(json_object_is_type(ts, json_type_int) ||
 	      json_object_is_type(ts, json_type_double))) {
@@ -220,8 +214,10 @@ static void on_video_progress(sd_client_t *c, const char *event,
 	struct json_object *o = json_object_new_object();
 	json_object_object_add(o, "videoId", json_object_new_string(id));
 	json_object_object_add(o, "timestamp", json_object_get(ts));
-	snprintf(user_room, sizeof(user_room), "user:%s", c->user->id);
-	sd_emit_others(c, user_room, "video:sync", o);
+	if (sd_user_room(user_room, c->user->id) == 0)
+		sd_emit_others(c, user_room, "video:sync", o);
+	else
+		json_object_put(o);
 	sd_ack_ok(ack, NULL);
 }
 

@@ -8,12 +8,13 @@
 #include <errno.h>
 #include <event2/event.h>
 #include <json-c/json.h>
+#include <math.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_ROOM 128
+#define MAX_DEPTH 32
 
 /* --- Replies and emits ----------------------------------------------- */
 
@@ -35,12 +36,51 @@ const char *sd_get_string(struct json_object *obj, const char *key)
 	    !json_object_is_type(v, json_type_string) ||
 	    json_object_get_string_len(v) == 0)
 		return NULL;
-	return json_object_get_string(v);
+	const char *s = json_object_get_string(v);
+	return strlen(s) == (size_t)json_object_get_string_len(v) ? s : NULL;
 }
 
 int sd_valid_room(const char *room)
 {
-	return room && room[0] && strlen(room) <= MAX_ROOM;
+	return room && room[0] && strlen(room) <= SD_MAX_ROOM;
+}
+
+int sd_room_name(char room[SD_MAX_ROOM + 1], const char *prefix,
+		 const char *id)
+{
+	int n = snprintf(room, SD_MAX_ROOM + 1, "%s:%s", prefix, id);
+	return n > 0 && n <= SD_MAX_ROOM ? 0 : -1;
+}
+
+static int json_check(struct json_object *o, int depth)
+{
+	if (depth > MAX_DEPTH)
+		return -1;
+	switch (json_object_get_type(o)) {
+	case json_type_double:
+		return isfinite(json_object_get_double(o)) ? 0 : -1;
+	case json_type_array:
+		for (size_t i = 0; i < json_object_array_length(o); i++)
+			if (json_check(json_object_array_get_idx(o, i),
+				       depth + 1) < 0)
+				return -1;
+		return 0;
+	case json_type_object: {
+		json_object_object_foreach(o, k, v)
+		{
+			(void)k;
+			if (json_check(v, depth + 1) < 0)
+				return -1;
+		}
+		return 0;
+	}
+	default: return 0;
+	}
+}
+
+int sd_json_check(struct json_object *o)
+{
+	return json_check(o, 0);
 }
 
 /* Sends `[data]` through `send`; takes `data`. */
@@ -86,8 +126,8 @@ void sd_ack_error(sio_ack_t *ack, const char *error)
 	ack_send(ack, o);
 }
 
-void sd_emit(sd_service_t *svc, const char *room, const char *except,
-	     const char *event, struct json_object *data)
+int sd_emit(sd_service_t *svc, const char *room, const char *except,
+	    const char *event, struct json_object *data)
 {
 	struct json_object *arr;
 	sio_args_t a = {.json = args_text(data, &arr)};
@@ -96,9 +136,11 @@ void sd_emit(sd_service_t *svc, const char *room, const char *except,
 			   .nrooms = room ? 1 : 0,
 			   .except = exc,
 			   .nexcept = except ? 1 : 0};
-	sio_emit(svc->nsp, &to, event, &a);
-	svc->metrics.emits++;
+	int r = sio_emit(svc->nsp, &to, event, &a);
+	if (r == 0)
+		svc->metrics.emits++;
 	json_object_put(arr);
+	return r;
 }
 
 void sd_emit_socket(sd_client_t *c, const char *event, struct json_object *data)
@@ -131,10 +173,22 @@ long sd_text_chars(const char *s)
 	return (long)n;
 }
 
+const char *sd_message_arg(const sd_service_t *svc, struct json_object *arg,
+			   const char *key, const char **text)
+{
+	struct json_object *v = NULL;
+	*text = NULL;
+	json_object_object_get_ex(arg, key, &v);
+	if (!v || json_object_get_string_len(v) == 0)
+		return "message required"; /* absent, null or "" */
+	if (!json_object_is_type(v, json_type_string) ||
+	    !(*text = sd_get_string(arg, key)))
+		return "invalid payload"; /* not a string, or NUL inside */
+	return sd_check_message(svc, *text);
+}
+
 const char *sd_check_message(const sd_service_t *svc, const char *text)
 {
-	if (!text)
-		return "message required";
 	long n = sd_text_chars(text);
 	if (n < 0)
 		return "invalid payload";
@@ -146,10 +200,18 @@ const char *sd_check_message(const sd_service_t *svc, const char *text)
 struct json_object *sd_posted_message(sd_client_t *c, struct json_object *arg,
 				      sio_ack_t *ack)
 {
-	const char *text = sd_get_string(arg, "content");
-	if (!text)
-		text = sd_get_string(arg, "message");
-	const char *err = sd_check_message(c->svc, text);
+	const char *text;
+	const char *err = sd_message_arg(
+	    c->svc, arg,
+	    json_object_object_get_ex(arg, "content", NULL) ? "content"
+							    : "message",
+	    &text);
+	size_t len = 0;
+	if (!err)
+		json_object_to_json_string_length(arg, JSON_C_TO_STRING_PLAIN,
+						  &len);
+	if (!err && len > SD_MAX_POSTED)
+		err = "payload too large";
 	if (err) {
 		sd_ack_error(ack, err);
 		return NULL;
@@ -204,10 +266,23 @@ const char *sd_join(sd_client_t *c, const char *room, sd_join_kind_t kind,
 		return "invalid room";
 	if (!sd_may_join(c, room))
 		return "forbidden";
-	if (sd_member_find(c, room))
+	sd_member_t *m = sd_member_find(c, room);
+	if (m) {
+		char *v;
+		if (m->kind != SD_JOIN_PLAIN || kind == SD_JOIN_PLAIN)
+			return NULL;
+		if (!(v = strdup(value ? value : room)))
+			return "server error";
+		free(m->value);
+		m->value = v;
+		m->kind = kind;
+		m->key = key;
 		return NULL;
+	}
+	if (c->njoined >= c->svc->cfg->max_rooms_per_socket)
+		return "too many rooms";
 	size_t len = strlen(room);
-	sd_member_t *m = calloc(1, sizeof(*m) + len + 1);
+	m = calloc(1, sizeof(*m) + len + 1);
 	if (!m || !(m->value = strdup(value ? value : room)) ||
 	    sio_socket_join(c->sock, room) < 0) {
 		if (m)
@@ -219,25 +294,27 @@ const char *sd_join(sd_client_t *c, const char *room, sd_join_kind_t kind,
 	m->key = key;
 	m->next = c->joined;
 	c->joined = m;
+	c->njoined++;
 	return NULL;
 }
 
-int sd_leave(sd_client_t *c, const char *room)
+const char *sd_leave(sd_client_t *c, const char *room)
 {
+	if (!sd_may_leave(c, room))
+		return "forbidden";
 	for (sd_member_t **pp = &c->joined; *pp; pp = &(*pp)->next) {
 		sd_member_t *m = *pp;
 		if (strcmp(m->room, room) != 0)
 			continue;
 		*pp = m->next;
+		c->njoined--;
 		sio_socket_leave(c->sock, room);
 		sd_announce_leave(c, m);
 		member_free(m);
-		return 1;
+		return NULL;
 	}
-	if (!sio_socket_in(c->sock, room))
-		return 0;
 	sio_socket_leave(c->sock, room);
-	return 1;
+	return NULL;
 }
 
 /* --- Dispatch -------------------------------------------------------- */
@@ -278,33 +355,39 @@ static void dispatch(void *ud, sio_socket_t *s, const char *event,
 		return;
 	}
 	struct json_object *arg = sd_first_arg(args);
-	r->fn(c, event, arg, ack);
+	if (sd_json_check(arg) < 0)
+		sd_ack_error(ack, "invalid payload");
+	else
+		r->fn(c, event, arg, ack);
 	json_object_put(arg);
 }
 
-static route_t *routes_alloc(sd_service_t *svc, size_t *n)
+static const sd_event_t *const tables[] = {sd_room_events, sd_chat_events,
+					   sd_notify_events};
+#define NTABLES (sizeof(tables) / sizeof(tables[0]))
+
+/* The built-in event named `name`, or NULL. */
+static const sd_event_t *builtin(const char *name)
 {
-	size_t count = svc->cfg->nrelay_events;
-	const sd_event_t *tables[] = {sd_room_events, sd_chat_events,
-				      sd_notify_events};
-	for (size_t t = 0; t < 3; t++)
+	for (size_t t = 0; t < NTABLES; t++)
 		for (const sd_event_t *e = tables[t]; e->name; e++)
-			count++;
-	*n = count;
-	return calloc(count ? count : 1, sizeof(route_t));
+			if (strcmp(e->name, name) == 0)
+				return e;
+	return NULL;
 }
 
 /* Registers every event; the routes live as long as the server. */
 static int register_events(sd_service_t *svc, route_t **out)
 {
-	size_t n, i = 0;
-	route_t *routes = routes_alloc(svc, &n);
+	size_t n = svc->cfg->nrelay_events, i = 0;
+	for (size_t t = 0; t < NTABLES; t++)
+		for (const sd_event_t *e = tables[t]; e->name; e++)
+			n++;
+	route_t *routes = calloc(n ? n : 1, sizeof(route_t));
 	if (!routes)
 		return -ENOMEM;
 	*out = routes;
-	const sd_event_t *tables[] = {sd_room_events, sd_chat_events,
-				      sd_notify_events};
-	for (size_t t = 0; t < 3; t++)
+	for (size_t t = 0; t < NTABLES; t++)
 		for (const sd_event_t *e = tables[t]; e->name; e++, i++) {
 			routes[i] = (route_t){svc, e->fn, e->flags};
 			if (sio_nsp_on(svc->nsp, e->name, dispatch,
@@ -325,20 +408,22 @@ static int register_events(sd_service_t *svc, route_t **out)
 static void on_connection(void *ud, sio_socket_t *s)
 {
 	sd_service_t *svc = ud;
-	sd_client_t *c = sio_socket_data(s);
-	if (!c && !(c = sd_identity_restore(svc, s))) {
+	sd_client_t *c = sd_client_new(svc, s);
+	if (!c) {
 		sio_socket_disconnect(s, 1);
 		return;
 	}
-	char room[MAX_ROOM + 8];
-	snprintf(room, sizeof(room), "user:%s", c->user->id);
-	if (sio_socket_join(s, room) < 0 ||
+	/* from here, on_disconnect() undoes it all */
+	sio_socket_set_data(s, c);
+	sd_user_attach(svc, c->user);
+	char room[SD_MAX_ROOM + 1];
+	if (sd_user_room(room, c->user->id) < 0 ||
+	    sio_socket_join(s, room) < 0 ||
 	    (c->admin && sio_socket_join(s, "admin") < 0)) {
 		sio_socket_disconnect(s, 1);
 		return;
 	}
 	svc->metrics.connects++;
-	sd_user_attach(svc, c->user);
 	size_t n = sio_room_size(svc->nsp, NULL);
 	if (n > svc->peak)
 		svc->peak = n;
@@ -394,6 +479,16 @@ sd_service_t *sd_service_new(struct event_base *base, sio_server_t *srv,
 			goto fail;
 		svc->keys.has_ed25519 = 1;
 	}
+	static char clash[160];
+	for (size_t i = 0; i < cfg->nrelay_events; i++)
+		if (builtin(cfg->relay_events[i])) {
+			snprintf(clash, sizeof(clash),
+				 "--relay-event: '%.80s' is an event of the "
+				 "service",
+				 cfg->relay_events[i]);
+			*error = clash;
+			goto fail;
+		}
 	*error = "out of memory";
 	if (!svc->nsp ||
 	    sio_nsp_use(svc->nsp, sd_identity_middleware, svc) < 0 ||

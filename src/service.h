@@ -23,6 +23,11 @@ typedef struct sd_user sd_user_t;
 typedef struct sd_client sd_client_t;
 typedef struct sd_service sd_service_t;
 
+/* A room name from a client or a back end: at most SD_MAX_ROOM bytes; a
+ * userId: short enough that its room "user:{id}" is a room name. */
+#define SD_MAX_ROOM 128
+#define SD_MAX_USER_ID (SD_MAX_ROOM - 5)
+
 /* --- The service ----------------------------------------------------- */
 
 struct sd_service {
@@ -48,7 +53,8 @@ struct sd_service {
 
 /* Creates the service on `srv` (registering its handlers on "/") with
  * `cfg`, which must outlive it. `files` (may be NULL) serves the demo.
- * Returns NULL with *error set on a bad key or out of memory. */
+ * Returns NULL with *error set on a bad key, a relay event named as one of
+ * the service's own, or out of memory. */
 sd_service_t *sd_service_new(struct event_base *base, sio_server_t *srv,
 			     const sd_config_t *cfg, sd_static_t *files,
 			     const char **error);
@@ -66,7 +72,9 @@ void sd_service_new_id(sd_service_t *svc, char out[24]);
 
 /* --- Users and their sockets (users.c, identity.c) ------------------- */
 
-/* A user: every socket with the same userId, across devices. */
+/* A user: every socket with the same userId, across devices; kept while
+ * it has sockets, then while its message bucket refills, and while it
+ * has notifications or unread counts for --offline-state. */
 struct sd_user {
 	sd_service_t *svc;
 	char *id;
@@ -79,11 +87,11 @@ struct sd_user {
 	struct sd_unread *channels;
 	size_t nchannels;
 	sd_bucket_t messages; /* rate limit of the message events */
-	/* with no socket left: kept until the bucket is full again, so that
-	 * reconnecting does not reset the limit */
-	struct event *linger;
+	struct event *linger; /* with no socket left: when to forget it */
 };
 
+/* An unread count of seed 004: messages of a channel of a server since
+ * the user last opened it; entries at 0 are dropped. */
 typedef struct sd_unread {
 	char *server, *channel;
 	unsigned count;
@@ -114,38 +122,53 @@ struct sd_client {
 	sio_socket_t *sock;
 	sd_user_t *user;
 	unsigned admin : 1;
-	unsigned anonymous : 1;
+	unsigned attached : 1; /* counted in its user's sockets */
 	char **allowed; /* private rooms the token's "rooms" claim lists */
 	size_t nallowed;
 	char *channel; /* the channel room of channel:join (seed 004) */
 	sd_bucket_t events;
 	sd_member_t *joined;
+	size_t njoined;
 	sd_typing_t *typing;
 };
 
 /* Connection middleware: who the socket is (auth none/optional/required,
- * JWT), refusals as CONNECT_ERROR. Sets the socket's sd_client_t. */
+ * JWT), refusals as CONNECT_ERROR. Saves the identity as the socket's
+ * state (sio_socket_set_state()), which a recovered socket keeps. */
 int sd_identity_middleware(void *ud, sio_socket_t *s, sio_error_t *err);
-/* The client of a socket recovered without middleware: rebuilt from the
- * state that sd_identity_middleware() saved. NULL when out of memory. */
-sd_client_t *sd_identity_restore(sd_service_t *svc, sio_socket_t *s);
+/* The client of a connected socket, from the identity the middleware
+ * saved; its user is created when absent. NULL when out of memory. */
+sd_client_t *sd_client_new(sd_service_t *svc, sio_socket_t *s);
 void sd_client_free(sd_client_t *c);
 
 /* Whether the client may join or read `room`: user:{id} only for that
- * user, admin only for admins, private rooms only when listed. */
+ * user, admin only for admins, private rooms only when listed (or for
+ * admins), a socket's own room (20 letters, digits, '-' or '_', the shape
+ * of a socket id) only for that socket, whether or not it is connected. */
 int sd_may_join(const sd_client_t *c, const char *room);
+/* Whether the client may leave `room`: not the rooms it is given (its
+ * own, its user's, admin). */
+int sd_may_leave(const sd_client_t *c, const char *room);
 
 /* The user `id`, created when absent (NULL on no memory), named `name`
  * (NULL: keep the name it has, or the id for a new user). */
 sd_user_t *sd_user_get(sd_service_t *svc, const char *id, const char *name);
-sd_user_t *sd_user_find(sd_service_t *svc, const char *id);
+/* "user:{id}", the room of every socket of user `id`, into `room`; -1
+ * when the id is longer than SD_MAX_USER_ID. */
+int sd_user_room(char room[SD_MAX_ROOM + 1], const char *id);
 /* A socket of the user connected / disconnected: presence events on the
- * first and the last; a user with no socket and no state is freed. */
+ * first and the last; a user with no socket left is freed when it has
+ * nothing to keep (above). */
 void sd_user_attach(sd_service_t *svc, sd_user_t *u);
 void sd_user_detach(sd_service_t *svc, sd_user_t *u);
 /* {userId, username} of `u`: added to `o`, or as a new object. */
 void sd_add_user(struct json_object *o, const sd_user_t *u);
 struct json_object *sd_user_object(const sd_user_t *u);
+/* A user with no socket (after its last went, or a notification for it
+ * came): forgotten when its message bucket is full again, so that
+ * reconnecting does not reset the limit, or, when it has notifications
+ * or unread counts, --offline-state from now, whichever is later. */
+void sd_user_idle(sd_service_t *svc, sd_user_t *u);
 /* Frees every user (at the end). */
 void sd_users_free(sd_service_t *svc);
 
@@ -153,25 +176,40 @@ void sd_users_free(sd_service_t *svc);
 
 /* The first argument of an event as json-c (new reference), or NULL. */
 struct json_object *sd_first_arg(const sio_args_t *args);
-/* The string member `key` of `obj` when it is a non-empty string. */
+/* The string member `key` of `obj` when it is a non-empty string with no
+ * NUL character. */
 const char *sd_get_string(struct json_object *obj, const char *key);
-/* A room name from a client: a non-empty string of at most 128 bytes. */
+/* A room name from a client: a non-empty string of at most SD_MAX_ROOM
+ * bytes. */
 int sd_valid_room(const char *room);
+/* "{prefix}:{id}" into `room`; -1 when longer than SD_MAX_ROOM. */
+int sd_room_name(char room[SD_MAX_ROOM + 1], const char *prefix,
+		 const char *id);
+/* 0 when every number in `o` is finite (JSON has no NaN or Infinity,
+ * which json-c makes of 1e999), and it nests at most 32 deep; -1 if not. */
+int sd_json_check(struct json_object *o);
 
 /* The number of characters (code points) of `s`, or -1 when it is not
  * valid UTF-8 (which would make clients drop the connection if sent). */
 long sd_text_chars(const char *s);
 
-/* NULL when `text` (NULL: absent) is a chat message the configuration
- * allows: non-empty valid UTF-8, at most max-message-length characters;
- * else the error for the client. */
+/* The chat message of member `key` of `arg` in *text, or the error for
+ * the client: "message required" when absent or empty, "invalid payload"
+ * when not a string, and as sd_check_message() says. */
+const char *sd_message_arg(const sd_service_t *svc, struct json_object *arg,
+			   const char *key, const char **text);
+/* NULL when `text` is a chat message the configuration allows: valid
+ * UTF-8, at most max-message-length characters; else the error for the
+ * client. */
 const char *sd_check_message(const sd_service_t *svc, const char *text);
 
 /* A message posted with seed 001's send-message or seed 004's
- * message:send: the payload's members, with "id", "content" (the
- * payload's content or message, checked by sd_check_message()) and
- * "user" {userId,username} set. NULL after answering the ack with the
- * error. sd_ack_posted() answers {ok:true,id} and puts the message. */
+ * message:send: the payload's members (at most SD_MAX_POSTED bytes of
+ * JSON in all), with "id", "content" (the payload's content or message,
+ * checked by sd_check_message()) and "user" {userId,username} set. NULL
+ * after answering the ack with the error. sd_ack_posted() answers
+ * {ok:true,id} and puts the message. */
+#define SD_MAX_POSTED 8192
 struct json_object *sd_posted_message(sd_client_t *c, struct json_object *arg,
 				      sio_ack_t *ack);
 void sd_ack_posted(sio_ack_t *ack, struct json_object *msg);
@@ -183,10 +221,11 @@ void sd_ack_error(sio_ack_t *ack, const char *error);
 
 /* Emits `event` with one argument `data` (taken) to the sockets of the
  * namespace in `room` (NULL: all), except those in `except` (may be
- * NULL); or, with sd_emit_socket(), to one socket; or, with
- * sd_emit_others(), to `room` without the sending socket. */
-void sd_emit(sd_service_t *svc, const char *room, const char *except,
-	     const char *event, struct json_object *data);
+ * NULL), returning 0 or a negative errno; or, with sd_emit_socket(), to
+ * one socket; or, with sd_emit_others(), to `room` without the sending
+ * socket. */
+int sd_emit(sd_service_t *svc, const char *room, const char *except,
+	    const char *event, struct json_object *data);
 void sd_emit_socket(sd_client_t *c, const char *event,
 		    struct json_object *data);
 void sd_emit_others(sd_client_t *c, const char *room, const char *event,
@@ -194,14 +233,18 @@ void sd_emit_others(sd_client_t *c, const char *room, const char *event,
 
 /* Joins `room` after the permission check, remembering `kind`, `key`
  * and `value` for the announcements of sd_leave() and the disconnect.
- * Returns NULL or an error message for the client. Joining again is not
- * an error and changes nothing. */
+ * Returns NULL or an error message for the client ("invalid room",
+ * "forbidden", "too many rooms", "server error"). Joining again is not an
+ * error and changes nothing, but a chat or video join of a room joined
+ * plainly makes it a chat or video membership. */
 const char *sd_join(sd_client_t *c, const char *room, sd_join_kind_t kind,
 		    const char *key, const char *value);
-/* Leaves `room` (nothing when not in it); returns whether it was in. */
-int sd_leave(sd_client_t *c, const char *room);
-/* Announces that `c` left the room of `m` (chat: count and system
- * message; video: viewers), after it left. */
+/* Leaves `room` (nothing when not in it); returns NULL, or "forbidden"
+ * for the rooms a client may not leave (sd_may_leave()). */
+const char *sd_leave(sd_client_t *c, const char *room);
+/* Announces that `c` left the room of `m` (its typing indicator stops;
+ * chat: count and system message; video: viewers; seed 001: user-left),
+ * after it left. */
 void sd_announce_leave(sd_client_t *c, const sd_member_t *m);
 /* The membership of `room`, or NULL. */
 sd_member_t *sd_member_find(const sd_client_t *c, const char *room);
@@ -236,6 +279,8 @@ struct json_object *sd_room_users(sd_service_t *svc, const char *room);
 void sd_chat_free_rooms(sd_service_t *svc);
 /* A socket is going: its typing indicators stop. */
 void sd_chat_client_gone(sd_client_t *c);
+/* `c` left `room`: its typing indicator there, if any, stops. */
+void sd_chat_stop_typing(sd_client_t *c, const char *room);
 /* `c` left the chat room of `m`: user count and system message. */
 void sd_chat_announce_leave(sd_client_t *c, const sd_member_t *m);
 /* Number of chat rooms with history. */

@@ -8,9 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-sd_user_t *sd_user_find(sd_service_t *svc, const char *id)
+int sd_user_room(char room[SD_MAX_ROOM + 1], const char *id)
 {
-	return hmap_get(&svc->users, id);
+	return sd_room_name(room, "user", id);
 }
 
 sd_user_t *sd_user_get(sd_service_t *svc, const char *id, const char *name)
@@ -70,38 +70,30 @@ struct json_object *sd_user_object(const sd_user_t *u)
 	return o;
 }
 
-static void user_maybe_free(sd_service_t *svc, sd_user_t *u);
-
-static void linger_over(evutil_socket_t fd, short what, void *ud)
+static void forget(evutil_socket_t fd, short what, void *ud)
 {
 	(void)fd;
 	(void)what;
 	sd_user_t *u = ud;
-	user_maybe_free(u->svc, u);
+	hmap_del(&u->svc->users, u->id);
+	user_free(u);
 }
 
-/* Frees a user that has no socket and nothing kept for it, now or, while
- * its message bucket refills, later. */
-static void user_maybe_free(sd_service_t *svc, sd_user_t *u)
+void sd_user_idle(sd_service_t *svc, sd_user_t *u)
 {
-	if (u->sockets || u->notifications || u->nchannels)
+	const sd_config_t *cfg = svc->cfg;
+	if (u->sockets)
 		return;
-	uint64_t wait = sd_bucket_ms_to_full(
-	    &u->messages, svc->cfg->message_rate, svc->cfg->message_window_ms,
-	    clock_monotonic_ms());
-	if (wait == 0) {
-		hmap_del(&svc->users, u->id);
-		user_free(u);
-		return;
-	}
-	if (!u->linger)
-		u->linger = evtimer_new(svc->base, linger_over, u);
-	struct timeval tv =
-	    clock_tv(wait > 86400000 ? 86400000 : (unsigned)wait);
-	if (!u->linger || evtimer_add(u->linger, &tv) < 0) {
-		hmap_del(&svc->users, u->id); /* no timer: no limit to keep */
-		user_free(u);
-	}
+	uint64_t wait =
+	    sd_bucket_ms_to_full(&u->messages, cfg->message_rate,
+				 cfg->message_window_ms, clock_monotonic_ms());
+	if ((u->notifications || u->nchannels) && wait < cfg->offline_state_ms)
+		wait = cfg->offline_state_ms;
+	if (!u->linger && wait)
+		u->linger = evtimer_new(svc->base, forget, u);
+	struct timeval tv = clock_tv((unsigned)wait);
+	if (!wait || !u->linger || evtimer_add(u->linger, &tv) < 0)
+		forget(-1, 0, u); /* nothing to keep, or no timer to keep it */
 }
 
 void sd_user_attach(sd_service_t *svc, sd_user_t *u)
@@ -120,9 +112,7 @@ void sd_user_detach(sd_service_t *svc, sd_user_t *u)
 	struct json_object *o = json_object_new_object();
 	json_object_object_add(o, "userId", json_object_new_string(u->id));
 	sd_emit(svc, NULL, NULL, "presence:offline", o);
-	/* notifications, unread counts and the rate limit outlive a
-	 * reconnection */
-	user_maybe_free(svc, u);
+	sd_user_idle(svc, u);
 }
 
 void sd_users_free(sd_service_t *svc)
