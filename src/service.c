@@ -179,10 +179,10 @@ const char *sd_message_arg(const sd_service_t *svc, struct json_object *arg,
 	struct json_object *v = NULL;
 	*text = NULL;
 	json_object_object_get_ex(arg, key, &v);
-	if (!v || json_object_get_string_len(v) == 0)
+	if (!v || (json_object_is_type(v, json_type_string) &&
+		   json_object_get_string_len(v) == 0))
 		return "message required"; /* absent, null or "" */
-	if (!json_object_is_type(v, json_type_string) ||
-	    !(*text = sd_get_string(arg, key)))
+	if (!(*text = sd_get_string(arg, key)))
 		return "invalid payload"; /* not a string, or NUL inside */
 	return sd_check_message(svc, *text);
 }

@@ -292,7 +292,7 @@ export function parseHttpResponse(buf, eof = false) {
   const end = buf.indexOf("\r\n\r\n");
   if (end < 0) return undefined;
   const head = buf.subarray(0, end).toString("latin1").split("\r\n");
-  const m = /^HTTP\/1\.[01] (\d{3})/.exec(head[0]);
+  const m = /^HTTP\/1\.[01] (\d{3}) ?(.*)$/.exec(head[0]);
   if (!m) throw new Error(`not an HTTP response: ${JSON.stringify(head[0])}`);
   const headers = {};
   for (const line of head.slice(1)) {
@@ -301,10 +301,11 @@ export function parseHttpResponse(buf, eof = false) {
   }
   const start = end + 4;
   const status = Number(m[1]);
+  const reason = m[2];
   if (headers["content-length"] !== undefined) {
     const n = Number(headers["content-length"]);
     if (buf.length < start + n) return undefined;
-    return { status, headers, body: buf.subarray(start, start + n), length: start + n };
+    return { status, reason, headers, body: buf.subarray(start, start + n), length: start + n };
   }
   if (/chunked/i.test(headers["transfer-encoding"] || "")) {
     let pos = start;
@@ -315,17 +316,17 @@ export function parseHttpResponse(buf, eof = false) {
       const size = parseInt(buf.subarray(pos, le).toString("latin1"), 16);
       if (buf.length < le + 2 + size + 2) return undefined;
       if (size === 0) {
-        return { status, headers, body: Buffer.concat(parts), length: le + 4 };
+        return { status, reason, headers, body: Buffer.concat(parts), length: le + 4 };
       }
       parts.push(buf.subarray(le + 2, le + 2 + size));
       pos = le + 2 + size + 2;
     }
   }
   if (status === 204 || status === 304 || status === 101 || (status >= 100 && status < 200)) {
-    return { status, headers, body: Buffer.alloc(0), length: start };
+    return { status, reason, headers, body: Buffer.alloc(0), length: start };
   }
   if (!eof) return undefined;
-  return { status, headers, body: buf.subarray(start), length: buf.length };
+  return { status, reason, headers, body: buf.subarray(start), length: buf.length };
 }
 
 /** Read one HTTP response from a RawConn (bounded); undefined if closed without one. */
