@@ -12,8 +12,9 @@
  *   1 RAW      client sends the payload as an Engine.IO message ("41",
  *              "43[...]", "3", a binary one when not UTF-8, ...);
  *   2 HTTP     one HTTP request on a new connection: payload[0] picks
- *              the route of routes[], the rest is the body (or, for
- *              /api/rooms/, the room name, percent-encoded as needed);
+ *              the route of routes[], the rest is the body (or, for GET
+ *              and HEAD, the end of the path, percent-encoded as
+ *              needed: the room of /api/rooms/, a file of the demo);
  *   3 TIME     time passes: the 1 + payload[0] % 4 next timers of the
  *              loop fire, earliest first (typing expiry, the user linger,
  *              stats:listeners, heartbeats, ...);
@@ -33,7 +34,8 @@
  * (made once), with the options of service_args[]: auth optional with an
  * HS256 secret ("fuzz-secret", the seeds carry tokens signed with it),
  * an API key ("fuzz-key"), two relay events, a history of 3 messages,
- * small rate limits. Both are freed at the end of the input, and what
+ * small rate limits; the demo files are those of the build tree, read
+ * once. Server and service are freed at the end of the input, and what
  * the free left active runs, so no state survives the input. Timers
  * fire only on TIME (their durations are seconds, an input takes
  * milliseconds); the rate limits read the monotonic clock, so a run that
@@ -43,6 +45,7 @@
  *   SERVICE_FUZZER_ECHO=1 ./fuzz/service_fuzzer fuzz/corpus/service/x */
 #include "fuzz_server.h"
 #include "service.h"
+#include "static.h"
 
 #include <event2/event.h>
 #include <stdio.h>
@@ -132,10 +135,13 @@ static const struct route {
     {"POST", "/api/emit", "Bearer " API_KEY, "text/plain"},
     {"GET", "/api/emit", "Bearer " API_KEY, NULL},
     {"GET", "/api/other", "Bearer " API_KEY, NULL},
+    {"GET", "/", NULL, NULL},
+    {"HEAD", "/", NULL, NULL},
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 
 static sd_config_t cfg;
+static sd_static_t *files; /* the demo of the build tree, or NULL */
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -146,6 +152,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	if (sd_config_load(&cfg, n, service_args, NULL, stdout, stderr) !=
 	    SD_CONFIG_RUN)
 		abort();
+	files = sd_static_new(NULL, NULL);
 	return 0;
 }
 
@@ -232,11 +239,11 @@ static void put_str(fuzz_buf_t *b, const char *s)
 }
 
 /* Bytes that go into a path as they are ('%' too, so that malformed
- * escapes reach the decoder); the others are percent-encoded. */
+ * escapes reach the decoder, and '?'); the others are percent-encoded. */
 static int path_safe(uint8_t ch)
 {
 	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-	       (ch >= '0' && ch <= '9') || (ch && strchr("%-_.:~!*", ch));
+	       (ch >= '0' && ch <= '9') || (ch && strchr("%-_.:~!*/?=&", ch));
 }
 
 static void http_request(run_t *r, const uint8_t *p, size_t n)
@@ -249,7 +256,7 @@ static void http_request(run_t *r, const uint8_t *p, size_t n)
 	put_str(&req, rt->method);
 	put_str(&req, " ");
 	put_str(&req, rt->path);
-	if (!rt->type) { /* GET: the rest names the room */
+	if (!rt->type) { /* GET, HEAD: the rest ends the path */
 		for (size_t i = 0; i < blen; i++) {
 			if (path_safe(body[i]))
 				fuzz_buf_put(&req, &body[i], 1);
@@ -358,7 +365,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		   .clients = {{-1, 0}, {-1, 0}}};
 	const char *error;
 	sd_service_t *svc =
-	    r.srv ? sd_service_new(fuzz_base, r.srv, &cfg, NULL, &error) : NULL;
+	    r.srv ? sd_service_new(fuzz_base, r.srv, &cfg, files, &error)
+		  : NULL;
 	if (!svc)
 		abort();
 
