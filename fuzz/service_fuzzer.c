@@ -37,7 +37,7 @@
  * small rate limits; the demo files are those of the build tree, read
  * once. Server and service are freed at the end of the input, and what
  * the free left active runs, so no state survives the input. Timers
- * fire only on TIME (their durations are seconds, an input takes
+ * fire only on TIME (their durations are a second or more, an input takes
  * milliseconds); the rate limits read the monotonic clock, so a run that
  * straddles a window may differ. Ids come from the counter randombytes
  * of fuzz_server.c. With SERVICE_FUZZER_ECHO set, the server's answers
