@@ -2,6 +2,7 @@
  * fuzz_server.h). */
 #include "fuzz_server.h"
 #include "conn.h"
+#include "utf8.h"
 
 #include <errno.h>
 #include <event2/event.h>
@@ -10,6 +11,7 @@
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -115,7 +117,7 @@ static int drain(int fd)
 	}
 }
 
-void fuzz_server_pump(int fd, const uint8_t *out, size_t len, int shut_wr)
+int fuzz_server_pump(int fd, const uint8_t *out, size_t len, int shut_wr)
 {
 	size_t off = 0;
 	int shut = !shut_wr, idle = 0;
@@ -140,9 +142,56 @@ void fuzz_server_pump(int fd, const uint8_t *out, size_t len, int shut_wr)
 		event_base_loop(fuzz_base, EVLOOP_NONBLOCK);
 		int d = drain(fd);
 		if (d < 0)
-			break;
+			return -1;
 		if (d > 0)
 			progress = 1;
 		idle = progress ? 0 : idle + 1;
 	}
+	return 0;
+}
+
+/* --- A WebSocket client ------------------------------------------------ */
+
+void fuzz_buf_put(fuzz_buf_t *b, const void *p, size_t n)
+{
+	if (b->len + n > b->cap) {
+		b->cap = (b->len + n) * 2 + 256;
+		b->b = realloc(b->b, b->cap);
+		if (!b->b)
+			abort();
+	}
+	memcpy(b->b + b->len, p, n);
+	b->len += n;
+}
+
+void fuzz_ws_upgrade(fuzz_buf_t *b)
+{
+	static const char req[] =
+	    "GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\n"
+	    "Host: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+	    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+	    "Sec-WebSocket-Version: 13\r\n\r\n";
+	fuzz_buf_put(b, req, sizeof(req) - 1);
+}
+
+void fuzz_ws_frame(fuzz_buf_t *b, const uint8_t *m, size_t n)
+{
+	uint8_t h[14];
+	size_t hl = 0;
+	h[hl++] = eio__utf8_valid(m, n) ? 0x81 : 0x82;
+	if (n < 126) {
+		h[hl++] = (uint8_t)(0x80 | n);
+	} else if (n <= 0xFFFF) {
+		h[hl++] = 0x80 | 126;
+		h[hl++] = (uint8_t)(n >> 8);
+		h[hl++] = (uint8_t)n;
+	} else {
+		h[hl++] = 0x80 | 127;
+		for (int i = 7; i >= 0; i--)
+			h[hl++] = (uint8_t)((uint64_t)n >> (8 * i));
+	}
+	memset(h + hl, 0, 4);
+	hl += 4;
+	fuzz_buf_put(b, h, hl);
+	fuzz_buf_put(b, m, n);
 }

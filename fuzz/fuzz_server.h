@@ -1,6 +1,7 @@
-/* What the server fuzzers (http_fuzzer.c, sio_server_fuzzer.c) share: an
- * in-process Engine.IO server driven over a socketpair on one event_base,
- * with deterministic ids.
+/* What the server fuzzers (http_fuzzer.c, sio_server_fuzzer.c,
+ * service_fuzzer.c) share: an in-process Engine.IO server driven over a
+ * socketpair on one event_base, with deterministic ids, and the framing
+ * of a WebSocket client.
  *
  * Session ids (and Socket.IO private ids and recovery offsets) come from
  * libsodium's randombytes, replaced here by a counter that
@@ -45,7 +46,29 @@ int fuzz_server_connect(eio_server_t *srv);
  * (non-blocking) and reading and discarding the answers, until the
  * server closed the connection, nothing happened for 4 rounds in a row,
  * or after 10000 rounds. With `shut_wr`, shutdown(SHUT_WR) once
- * everything is written (a write error counts as everything written). */
-void fuzz_server_pump(int fd, const uint8_t *out, size_t len, int shut_wr);
+ * everything is written (a write error counts as everything written).
+ * Returns -1 when the server closed the connection (or reset it), else
+ * 0. */
+int fuzz_server_pump(int fd, const uint8_t *out, size_t len, int shut_wr);
+
+/* --- A WebSocket client ---------------------------------------------- */
+
+/* A growing byte buffer; {NULL, 0, 0} is empty. free(b) when done. */
+typedef struct fuzz_buf {
+	uint8_t *b;
+	size_t len, cap;
+} fuzz_buf_t;
+
+/* Appends `n` bytes; aborts when out of memory. */
+void fuzz_buf_put(fuzz_buf_t *b, const void *p, size_t n);
+
+/* Appends the WebSocket upgrade request of an Engine.IO v4 client
+ * ("GET /socket.io/?EIO=4&transport=websocket"). */
+void fuzz_ws_upgrade(fuzz_buf_t *b);
+
+/* Appends `m` as one masked client frame: a text frame when `m` is valid
+ * UTF-8, else a binary one. The mask key is 0, so the payload stays
+ * readable in hexdumps (the server unmasks it all the same). */
+void fuzz_ws_frame(fuzz_buf_t *b, const uint8_t *m, size_t n);
 
 #endif

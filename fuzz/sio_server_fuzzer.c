@@ -30,7 +30,6 @@
 #include "eio.h"
 #include "fuzz_server.h"
 #include "sio.h"
-#include "utf8.h"
 
 #include <errno.h>
 #include <event2/event.h>
@@ -224,54 +223,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
-typedef struct {
-	uint8_t *b;
-	size_t len, cap;
-} buf_t;
-
-static void put(buf_t *b, const void *p, size_t n)
-{
-	if (b->len + n > b->cap) {
-		b->cap = (b->len + n) * 2 + 256;
-		b->b = realloc(b->b, b->cap);
-		if (!b->b)
-			abort();
-	}
-	memcpy(b->b + b->len, p, n);
-	b->len += n;
-}
-
-/* A masked client frame (mask key 0: the payload stays readable in
- * hexdumps; the server unmasks it all the same). */
-static void put_frame(buf_t *b, const uint8_t *m, size_t n)
-{
-	uint8_t h[14];
-	size_t hl = 0;
-	h[hl++] = eio__utf8_valid(m, n) ? 0x81 : 0x82;
-	if (n < 126) {
-		h[hl++] = (uint8_t)(0x80 | n);
-	} else if (n <= 0xFFFF) {
-		h[hl++] = 0x80 | 126;
-		h[hl++] = (uint8_t)(n >> 8);
-		h[hl++] = (uint8_t)n;
-	} else {
-		h[hl++] = 0x80 | 127;
-		for (int i = 7; i >= 0; i--)
-			h[hl++] = (uint8_t)((uint64_t)n >> (8 * i));
-	}
-	memset(h + hl, 0, 4);
-	hl += 4;
-	put(b, h, hl);
-	put(b, m, n);
-}
-
-static const char upgrade[] =
-    "GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\n"
-    "Host: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-    "Sec-WebSocket-Version: 13\r\n\r\n";
-
-static void run_connection(sio_server_t *srv, const buf_t *out)
+static void run_connection(sio_server_t *srv, const fuzz_buf_t *out)
 {
 	int fd = fuzz_server_connect(sio_server_engine(srv));
 	fuzz_server_pump(fd, out->b, out->len, 0);
@@ -298,12 +250,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	setup_nsp(dyn_parent = sio_of_pattern(srv, "^/dyn-[0-9]+$"));
 	setup_nsp(sio_of_match(srv, match_m, NULL));
 
-	buf_t out = {NULL, 0, 0};
+	fuzz_buf_t out = {NULL, 0, 0};
 	size_t pos = 0;
 	/* a last 0xFF ends the last message: no empty one after it */
 	for (int conns = 0; conns < 4 && (conns == 0 || pos < size); conns++) {
 		out.len = 0;
-		put(&out, upgrade, sizeof(upgrade) - 1);
+		fuzz_ws_upgrade(&out);
 		while (pos < size) {
 			const uint8_t *m = data + pos;
 			const uint8_t *e = memchr(m, 0xFF, size - pos);
@@ -311,7 +263,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			pos += n + 1;
 			if (n == 1 && m[0] == 0xFE)
 				break; /* the next connection */
-			put_frame(&out, m, n);
+			fuzz_ws_frame(&out, m, n);
 		}
 		run_connection(srv, &out);
 	}
