@@ -24,6 +24,7 @@ import { Emitter } from "@socket.io/redis-emitter";
 import { startSioC, startSioNode } from "../lib/server.mjs";
 import { connect, ack, norm, disconnected } from "../lib/sio.mjs";
 import { sleep, T } from "../lib/util.mjs";
+import { SOCKETIOD, launchSocketiod, stopClean, user, call, next, http } from "../lib/socketiod.mjs";
 
 function findRedis() {
   if (process.env.REDIS_SERVER) return process.env.REDIS_SERVER;
@@ -343,6 +344,66 @@ describe("cluster over Redis (C and Node.js nodes)", { skip }, () => {
     await crosses(() => a.emit("broadcast-all", "after-restart-c2"), n, "broadcast-all", ["after-restart-c2"]);
     await crosses(() => n.emit("broadcast-all", "after-restart-node"), b, "broadcast-all", ["after-restart-node"]);
     assert.ok(a.connected && b.connected && n.connected, "clients still connected");
+  });
+});
+
+describe("socketiod nodes over Redis", { skip }, () => {
+  const KEY = "cluster-test-key-0123456789";
+  let redis, url, d1, d2;
+
+  before(async () => {
+    const port = await freePort();
+    redis = await startRedis(port);
+    url = `redis://127.0.0.1:${port}`;
+    d1 = await launchSocketiod(["--api-key", KEY, "--redis", url]);
+    d2 = await launchSocketiod(["--api-key", KEY, "--redis", url]);
+  });
+
+  after(async () => {
+    const errors = [];
+    for (const d of [d1, d2]) if (d) await stopClean(d).catch((e) => errors.push(e));
+    if (redis) await redis.stop();
+    if (errors.length) throw errors[0];
+  });
+
+  test("/health and /ready report the Redis state", async () => {
+    for (const d of [d1, d2]) {
+      await eventually(async () => {
+        const h = await http(d.url, "GET", "/health");
+        assert.equal(h.json.redis, "connected");
+      }, "/health says connected");
+      const r = await http(d.url, "GET", "/ready");
+      assert.equal(r.status, 200);
+      assert.deepEqual(r.json, { ready: true, redis: "connected" });
+    }
+  });
+
+  test("a chat room spans the nodes; /api/emit on one reaches the other's clients", async (t) => {
+    const room = uniq("chat");
+    const a = await user(t, d1.url, { userId: uniq("alice"), username: "alice" });
+    const b = await user(t, d2.url, { userId: uniq("bob"), username: "bob" });
+    assert.equal((await call(a, "chat:join", { room })).ok, true);
+    assert.equal((await call(b, "chat:join", { room })).ok, true);
+    // bob's join announcement, made on node 2, reaches alice on node 1
+    const sys = await next(a, "chat:message", (m) => m.system);
+    assert.equal(sys.message, "bob joined");
+    assert.equal((await call(a, "chat:message", { room, message: "hello from node 1" })).ok, true);
+    const m = await next(b, "chat:message", (x) => !x.system);
+    assert.equal(m.message, "hello from node 1");
+    assert.equal(m.username, "alice");
+    const r = await http(d2.url, "POST", "/api/emit", { key: KEY, body: { event: "now-playing", data: { title: "x" } } });
+    assert.equal(r.status, 200);
+    assert.deepEqual(await next(a, "now-playing"), { title: "x" });
+  });
+
+  test("a host name is refused at start (no DNS lookup on the loop): exit 2", async () => {
+    const proc = spawn(SOCKETIOD, ["--port", "0", "--redis", "redis://redis.example:6379"],
+      { stdio: ["ignore", "ignore", "pipe"] });
+    let stderr = "";
+    proc.stderr.on("data", (d) => { stderr += d; });
+    const code = await new Promise((r) => proc.on("exit", r));
+    assert.equal(code, 2);
+    assert.match(stderr, /--redis: .*IP address or localhost/);
   });
 });
 
