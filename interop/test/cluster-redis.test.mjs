@@ -396,6 +396,28 @@ describe("socketiod nodes over Redis", { skip }, () => {
     assert.deepEqual(await next(a, "now-playing"), { title: "x" });
   });
 
+  test("Redis down at start: the node serves, says connecting, then joins", async (t) => {
+    const port = await freePort();
+    const d = await launchSocketiod(["--redis", `redis://127.0.0.1:${port}`]);
+    let late;
+    t.after(async () => {
+      await stopClean(d);
+      if (late) await late.stop();
+    });
+    const a = await user(t, d.url, { userId: uniq("early"), username: "early" });
+    const h = await http(d.url, "GET", "/health");
+    assert.equal(h.json.redis, "connecting");
+    const r = await http(d.url, "GET", "/ready");
+    assert.equal(r.status, 200);
+    assert.deepEqual(r.json, { ready: true, redis: "connecting" });
+    await sleep(700); // a few failed attempts
+    late = await startRedis(port);
+    await eventually(async () => {
+      assert.equal((await http(d.url, "GET", "/health")).json.redis, "connected");
+    }, "connected once Redis is up");
+    assert.equal(a.connected, true);
+  });
+
   test("a host name is refused at start (no DNS lookup on the loop): exit 2", async () => {
     const proc = spawn(SOCKETIOD, ["--port", "0", "--redis", "redis://redis.example:6379"],
       { stdio: ["ignore", "ignore", "pipe"] });
