@@ -133,7 +133,7 @@ typedef struct jbuf {
 
 static void put(jbuf_t *b, const char *p, size_t n)
 {
-	if (b->err)
+	if (b->err || n == 0)
 		return;
 	if (b->len + n + 1 > b->cap) {
 		size_t ncap = b->cap ? b->cap : 64;
@@ -160,6 +160,10 @@ static void puts_(jbuf_t *b, const char *s)
 /* A JSON string literal, escaped as JSON.stringify does. */
 static void put_str(jbuf_t *b, const char *p, size_t n)
 {
+	if (n == 0) { /* msgpack-c gives no pointer for an empty string */
+		puts_(b, "\"\"");
+		return;
+	}
 	if (!eio_utf8_valid(p, n)) {
 		b->err = b->err ? b->err : -EINVAL;
 		return;
@@ -297,6 +301,8 @@ static void put_obj(jbuf_t *b, const msgpack_object *o)
 
 static char *dup_n(const char *p, size_t n)
 {
+	if (n == 0)
+		return strdup("");
 	if (memchr(p, '\0', n))
 		return NULL;
 	char *s = malloc(n + 1);
@@ -401,6 +407,21 @@ static unsigned mp_flags(const msgpack_object *flags, unsigned *timeout)
 	return f;
 }
 
+/* The attachments must be references into the input (msgpack-c does not
+ * copy them); an empty one, which has no pointer, points at the input. */
+static void check_bins(jbuf_t *b, const uint8_t *buf, size_t len)
+{
+	for (size_t i = 0; !b->err && i < b->nbins; i++) {
+		const uint8_t *p = b->bins[i].data;
+		uintptr_t lo = (uintptr_t)buf, at = (uintptr_t)p;
+		if (b->bins[i].len == 0)
+			b->bins[i].data = buf;
+		else if (!p || at < lo || at - lo > len ||
+			 b->bins[i].len > len - (at - lo))
+			b->err = -EINVAL;
+	}
+}
+
 /* data: [event, ...args] into m->event, m->args, m->bins. The bins must
  * lie in [buf, buf + len). */
 static int mp_event(sio_rmsg_t *m, const msgpack_object *data,
@@ -411,7 +432,8 @@ static int mp_event(sio_rmsg_t *m, const msgpack_object *data,
 		return -EINVAL;
 	const msgpack_object *ev = &data->via.array.ptr[0];
 	if (ev->type != MSGPACK_OBJECT_STR ||
-	    !eio_utf8_valid(ev->via.str.ptr, ev->via.str.size) ||
+	    (ev->via.str.size &&
+	     !eio_utf8_valid(ev->via.str.ptr, ev->via.str.size)) ||
 	    !(m->event = dup_n(ev->via.str.ptr, ev->via.str.size)))
 		return -EINVAL;
 	jbuf_t b = {0};
@@ -422,12 +444,7 @@ static int mp_event(sio_rmsg_t *m, const msgpack_object *data,
 		put_obj(&b, &data->via.array.ptr[i]);
 	}
 	put(&b, "]", 1);
-	for (size_t i = 0; !b.err && i < b.nbins; i++) {
-		const uint8_t *p = b.bins[i].data;
-		if (p < buf || p > buf + len || b.bins[i].len > len ||
-		    (size_t)(p - buf) > len - b.bins[i].len)
-			b.err = -EINVAL; /* not a reference into the input */
-	}
+	check_bins(&b, buf, len);
 	if (b.err) {
 		free(b.s);
 		free(b.bins);
@@ -634,6 +651,8 @@ int sio__rmsg_decode_request(const uint8_t *buf, size_t len, sio_rmsg_t *out)
 	size_t tlen = len;
 	if (len == 0)
 		return -EINVAL;
+	if (buf[0] == '{' && !eio_utf8_valid(buf, len))
+		return -EINVAL; /* JSON.stringify writes UTF-8 only */
 	if (buf[0] != '{') { /* msgpack: made JSON, binaries as placeholders */
 		if (sio__rmsg_msgpack_check(buf, len) < 0)
 			return -EINVAL;
@@ -646,12 +665,7 @@ int sio__rmsg_decode_request(const uint8_t *buf, size_t len, sio_rmsg_t *out)
 		else
 			b.err = -EINVAL;
 		msgpack_unpacked_destroy(&u);
-		for (size_t i = 0; !b.err && i < b.nbins; i++) {
-			const uint8_t *p = b.bins[i].data;
-			if (p < buf || p > buf + len || b.bins[i].len > len ||
-			    (size_t)(p - buf) > len - b.bins[i].len)
-				b.err = -EINVAL;
-		}
+		check_bins(&b, buf, len);
 		if (b.err) {
 			free(b.s);
 			free(b.bins);

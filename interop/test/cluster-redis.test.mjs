@@ -232,10 +232,10 @@ describe("cluster over Redis (C and Node.js nodes)", { skip }, () => {
       const args = await s.inbox.args("broadcast-all", `C's binary broadcast on ${s.label}`);
       assert.deepEqual(norm(args), norm([bytes, nested]));
     }
-    n.emit("broadcast-all", "bin", bytes);
+    n.emit("broadcast-all", "bin", bytes, { empty: Buffer.alloc(0), s: "" });
     for (const s of [a, b, n]) {
       const args = await s.inbox.args("broadcast-all", `Node's binary broadcast on ${s.label}`);
-      assert.deepEqual(norm(args), norm(["bin", bytes]));
+      assert.deepEqual(norm(args), norm(["bin", bytes, { empty: Buffer.alloc(0), s: "" }]));
     }
   });
 

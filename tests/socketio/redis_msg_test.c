@@ -231,6 +231,10 @@ static void test_requests(void)
 	CHECK_INT(sio__rmsg_decode_request(BYTES("\xc1"), &m), -EINVAL);
 	CHECK_INT(sio__rmsg_decode_request(BYTES("{\"type\":6}"), &m), -EINVAL);
 	CHECK_INT(sio__rmsg_decode_request(BYTES("[1]"), &m), -EINVAL);
+	/* a JSON request that is not UTF-8 (found by redis_msg_fuzzer) */
+	CHECK_INT(sio__rmsg_decode_request(
+		      BYTES("{\"type\":6,\"data\":[\"hell\x86\"]}"), &m),
+		  -EINVAL);
 }
 
 static void test_encode_requests(void)
