@@ -32,7 +32,8 @@
  *       "server-side-received" (...args); its ack, if asked, gets "c";
  *     "sockets-join" (room, target) -> sockets of room join target;
  *     "disconnect-sockets" (room) -> sockets of room disconnected (close);
- *     "redis-state" (ack) -> ack("off" | "connecting" | "connected").
+ *     "redis-state" (ack) -> ack("off" | "connecting" | "connected");
+ *     "server-count" (ack) -> ack(number of servers) (PUBSUB NUMSUB).
  * Prints "listening 127.0.0.1:PORT" once ready; SIGTERM or SIGINT stops it
  * with exit status 0. */
 #include "sio.h"
@@ -451,6 +452,35 @@ static void on_redis_state(void *ud, sio_socket_t *s, const char *event,
 	sio_ack_send(ack, &a);
 }
 
+static void count_answered(void *ud, int err, unsigned count)
+{
+	sio_ack_t *ack = ud;
+	char json[32];
+	if (err)
+		snprintf(json, sizeof(json), "[\"error %d\"]", err);
+	else
+		snprintf(json, sizeof(json), "[%u]", count);
+	sio_args_t a = {json, 0, NULL, 0};
+	sio_ack_send(ack, &a); /* -EINVAL if the socket has gone */
+	free(ack);
+}
+
+/* "server-count" (ack) -> ack(n), from PUBSUB NUMSUB */
+static void on_server_count(void *ud, sio_socket_t *s, const char *event,
+			    const sio_args_t *args, sio_ack_t *ack)
+{
+	(void)ud;
+	(void)event;
+	(void)args;
+	sio_ack_t *copy = malloc(sizeof(*copy));
+	if (!copy)
+		return;
+	*copy = *ack;
+	int r = sio_server_count(sio_socket_nsp(s), count_answered, copy);
+	if (r < 0)
+		count_answered(copy, r, 0);
+}
+
 static void on_signal(evutil_socket_t sig, short what, void *arg)
 {
 	(void)sig;
@@ -563,7 +593,8 @@ int main(int argc, char **argv)
 	    sio_nsp_on(root, "sockets-join", on_sockets_join, NULL) ||
 	    sio_nsp_on(root, "disconnect-sockets", on_disconnect_sockets,
 		       NULL) ||
-	    sio_nsp_on(root, "redis-state", on_redis_state, NULL)) {
+	    sio_nsp_on(root, "redis-state", on_redis_state, NULL) ||
+	    sio_nsp_on(root, "server-count", on_server_count, NULL)) {
 		fprintf(stderr, "sio-conformance-server: out of memory\n");
 		return 1;
 	}

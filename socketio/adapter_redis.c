@@ -407,6 +407,49 @@ const char *sio_redis_state_name(sio_redis_state_t state)
 	return "unknown";
 }
 
+typedef struct count_req {
+	void (*cb)(void *ud, int err, unsigned count);
+	void *ud;
+} count_req_t;
+
+static void on_numsub(redisAsyncContext *ac, void *reply, void *priv)
+{
+	(void)ac;
+	count_req_t *q = priv;
+	redisReply *rep = reply;
+	if (rep && rep->type == REDIS_REPLY_ARRAY && rep->elements == 2 &&
+	    rep->element[1]->type == REDIS_REPLY_INTEGER &&
+	    rep->element[1]->integer >= 0)
+		q->cb(q->ud, 0, (unsigned)rep->element[1]->integer);
+	else
+		q->cb(q->ud, -ECONNRESET, 0);
+	free(q);
+}
+
+static sio_adapter_ops_t ops;
+
+int sio_server_count(sio_nsp_t *nsp,
+		     void (*cb)(void *ud, int err, unsigned count), void *ud)
+{
+	if (nsp->adapter->ops != &ops)
+		return -EOPNOTSUPP;
+	radapter_t *ra = (radapter_t *)nsp->adapter;
+	sio_redis_t *r = ra->r;
+	if (!r || !r->pub.ac || !r->pub.up)
+		return -EPIPE;
+	count_req_t *q = malloc(sizeof(*q));
+	if (!q)
+		return -ENOMEM;
+	q->cb = cb;
+	q->ud = ud;
+	if (redisAsyncCommand(r->pub.ac, on_numsub, q, "PUBSUB NUMSUB %s",
+			      ra->request) != REDIS_OK) {
+		free(q);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
 /* What other nodes send ------------------------------------------------- */
 
 static void on_broadcast(radapter_t *ra, const char *channel,
@@ -848,8 +891,7 @@ static void r_free(sio_adapter_t *a)
 	sio__adapter_memory_ops.free(a); /* the rooms, and the struct */
 }
 
-/* the memory operations, and ours (filled once) */
-static sio_adapter_ops_t ops;
+/* `ops`, declared above: the memory operations, and ours (filled once) */
 
 static char *cat3(const char *a, const char *b, const char *c)
 {

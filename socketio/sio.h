@@ -240,6 +240,15 @@ size_t sio_room_size(sio_nsp_t *nsp, const char *room);
 int sio_server_side_emit(sio_nsp_t *nsp, const char *event,
 			 const sio_args_t *args);
 
+/* The number of servers of the cluster (Node's serverCount(): PUBSUB
+ * NUMSUB of the namespace's request channel, this one included), given
+ * to `cb` later: err 0 and the count, or -ECONNRESET when the connection
+ * to Redis went away first (sio_server_free() included). Returns 0, or
+ * without calling `cb`: -EOPNOTSUPP in memory (one server), -EPIPE while
+ * Redis is unreachable, -ENOMEM. */
+int sio_server_count(sio_nsp_t *nsp,
+		     void (*cb)(void *ud, int err, unsigned count), void *ud);
+
 /* An emit from another server (Node's io.serverSideEmit). `ack` is NULL
  * unless the sender waits for an answer: then sio_server_ack_send()
  * answers it, once, during the call. */

@@ -175,6 +175,11 @@ describe("cluster over Redis (C and Node.js nodes)", { skip }, () => {
     }
   }
 
+  test("server count (PUBSUB NUMSUB) counts the three nodes", async (t) => {
+    const [a] = await trio(t);
+    assert.deepEqual(await ack(a, "server-count"), [3]);
+  });
+
   test("broadcast to all crosses every node both ways", async (t) => {
     const [a, b, n] = await trio(t);
     const x1 = uniq("from-c");
