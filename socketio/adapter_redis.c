@@ -197,7 +197,8 @@ static void on_connect(const redisAsyncContext *ac, int status)
 	evtimer_del(c->timer);
 	c->up = 1;
 	c->delay_ms = RETRY_MIN_MS;
-	redisEnableKeepAlive((redisContext *)&ac->c);
+	if (!c->r->path) /* TCP only: on a Unix socket it fails the context */
+		redisEnableKeepAlive((redisContext *)&ac->c);
 }
 
 static void on_disconnect(const redisAsyncContext *ac, int status)

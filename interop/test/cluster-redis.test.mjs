@@ -18,6 +18,7 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import net from "node:net";
+import os from "node:os";
 import path from "node:path";
 import { createClient } from "redis";
 import { Emitter } from "@socket.io/redis-emitter";
@@ -54,10 +55,10 @@ function freePort() {
 }
 
 /** redis-server on 127.0.0.1:port, no persistence; resolves once ready. */
-function startRedis(port) {
+function startRedis(port, extra = []) {
   return new Promise((resolve, reject) => {
     const child = spawn(REDIS, ["--port", String(port), "--bind", "127.0.0.1",
-      "--save", "", "--appendonly", "no"], { stdio: ["ignore", "pipe", "pipe"] });
+      "--save", "", "--appendonly", "no", ...extra], { stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
     let exited = false;
     const waiters = [];
@@ -424,6 +425,46 @@ describe("socketiod nodes over Redis", { skip }, () => {
       assert.equal((await http(d.url, "GET", "/health")).json.redis, "connected");
     }, "connected once Redis is up");
     assert.equal(a.connected, true);
+  });
+
+  test("a password (AUTH) and a Unix socket", async (t) => {
+    const port = await freePort();
+    const sock = path.join(os.tmpdir(), `socketiod-redis-${process.pid}.sock`);
+    const r = await startRedis(port, ["--requirepass", "s3cret", "--unixsocket", sock]);
+    const nodes = [];
+    t.after(async () => {
+      for (const d of nodes) await stopClean(d);
+      await r.stop();
+    });
+    const good = await launchSocketiod(["--redis", `redis://:s3cret@127.0.0.1:${port}`]);
+    nodes.push(good);
+    const bad = await launchSocketiod(["--redis", `redis://:wrong@127.0.0.1:${port}`]);
+    nodes.push(bad);
+    const unix = await launchSocketiod(["--redis", `unix:${sock}`, "--api-key", KEY]);
+    nodes.push(unix);
+    for (const d of [good]) {
+      await eventually(async () => {
+        assert.equal((await http(d.url, "GET", "/health")).json.redis, "connected");
+      }, "connected with the password");
+    }
+    // the Unix socket needs the password too: not connected
+    await sleep(500);
+    assert.equal((await http(bad.url, "GET", "/health")).json.redis, "connecting");
+    assert.equal((await http(unix.url, "GET", "/health")).json.redis, "connecting");
+  });
+
+  test("a Unix socket", async (t) => {
+    const port = await freePort();
+    const sock = path.join(os.tmpdir(), `socketiod-redis-${process.pid}-2.sock`);
+    const r = await startRedis(port, ["--unixsocket", sock]);
+    const d = await launchSocketiod(["--redis", `unix://${sock}`]);
+    t.after(async () => {
+      await stopClean(d);
+      await r.stop();
+    });
+    await eventually(async () => {
+      assert.equal((await http(d.url, "GET", "/health")).json.redis, "connected");
+    }, "connected over the Unix socket");
   });
 
   test("a host name is refused at start (no DNS lookup on the loop): exit 2", async () => {
