@@ -25,6 +25,15 @@
  *   dynamic namespaces ^/dyn-[0-9]+$: on connection "nsp" (name);
  *     "message" -> "message-back".
  *   --recovery-window MS: connection-state recovery.
+ *   A13 --redis URL: a cluster node (sio_options_t.redis_url); "/" also:
+ *     "broadcast-all" (...args) -> emit "broadcast-all" (...args) to all;
+ *     "server-side-emit" (...args) -> serverSideEmit "server-side" (...args);
+ *     a server-side "server-side" (...args) -> local emit
+ *       "server-side-received" (...args); its ack, if asked, gets "c";
+ *     "sockets-join" (room, target) -> sockets of room join target;
+ *     "disconnect-sockets" (room) -> sockets of room disconnected (close);
+ *     "redis-state" (ack) -> ack("off" | "connecting" | "connected");
+ *     "server-count" (ack) -> ack(number of servers) (PUBSUB NUMSUB).
  * Prints "listening 127.0.0.1:PORT" once ready; SIGTERM or SIGINT stops it
  * with exit status 0. */
 #include "sio.h"
@@ -352,6 +361,126 @@ static void emit_nsp(void *ud, sio_socket_t *s)
 	sio_socket_emit(s, "nsp", &a);
 }
 
+/* A13: cluster events --------------------------------------------------- */
+
+static void on_broadcast_all(void *ud, sio_socket_t *s, const char *event,
+			     const sio_args_t *args, sio_ack_t *ack)
+{
+	(void)ud;
+	(void)event;
+	(void)ack;
+	sio_emit(sio_socket_nsp(s), NULL, "broadcast-all", args);
+}
+
+static void on_server_side_emit(void *ud, sio_socket_t *s, const char *event,
+				const sio_args_t *args, sio_ack_t *ack)
+{
+	(void)ud;
+	(void)event;
+	(void)ack;
+	sio_server_side_emit(sio_socket_nsp(s), "server-side", args);
+}
+
+static void on_server_side(void *ud, sio_nsp_t *nsp, const char *event,
+			   const sio_args_t *args, sio_server_ack_t *ack)
+{
+	(void)ud;
+	if (strcmp(event, "server-side") != 0)
+		return;
+	sio_target_t local = {NULL, 0, NULL, 0, SIO_LOCAL};
+	sio_emit(nsp, &local, "server-side-received", args);
+	if (ack)
+		sio_server_ack_send(ack, "\"c\"");
+}
+
+/* The first two arguments as strings (the second optional). */
+static int two_strings(const sio_args_t *args, char *a, char *b, size_t cap)
+{
+	json_object *tree = sio_args_parse(args);
+	json_object *x = tree ? json_object_array_get_idx(tree, 0) : NULL;
+	json_object *y = tree ? json_object_array_get_idx(tree, 1) : NULL;
+	int ok = json_object_is_type(x, json_type_string);
+	if (ok)
+		snprintf(a, cap, "%s", json_object_get_string(x));
+	if (ok && b)
+		ok = json_object_is_type(y, json_type_string) &&
+		     snprintf(b, cap, "%s", json_object_get_string(y)) >= 0;
+	json_object_put(tree);
+	return ok;
+}
+
+static void on_sockets_join(void *ud, sio_socket_t *s, const char *event,
+			    const sio_args_t *args, sio_ack_t *ack)
+{
+	(void)ud;
+	(void)event;
+	char room[256], target[256];
+	if (!two_strings(args, room, target, sizeof(room)))
+		return;
+	const char *rooms[] = {room};
+	sio_target_t to = {rooms, 1, NULL, 0, 0};
+	sio_sockets_join(sio_socket_nsp(s), &to, target);
+	sio_args_t ok = {"[\"ok\"]", 0, NULL, 0};
+	sio_ack_send(ack, &ok);
+}
+
+static void on_disconnect_sockets(void *ud, sio_socket_t *s, const char *event,
+				  const sio_args_t *args, sio_ack_t *ack)
+{
+	(void)ud;
+	(void)event;
+	(void)ack;
+	char room[256];
+	if (!two_strings(args, room, NULL, sizeof(room)))
+		return;
+	const char *rooms[] = {room};
+	sio_target_t to = {rooms, 1, NULL, 0, 0};
+	sio_disconnect_sockets(sio_socket_nsp(s), &to, 1);
+}
+
+static void on_redis_state(void *ud, sio_socket_t *s, const char *event,
+			   const sio_args_t *args, sio_ack_t *ack)
+{
+	(void)ud;
+	(void)event;
+	(void)args;
+	char json[32];
+	snprintf(json, sizeof(json), "[\"%s\"]",
+		 sio_redis_state_name(sio_server_redis_state(
+		     sio_nsp_server(sio_socket_nsp(s)))));
+	sio_args_t a = {json, 0, NULL, 0};
+	sio_ack_send(ack, &a);
+}
+
+static void count_answered(void *ud, int err, unsigned count)
+{
+	sio_ack_t *ack = ud;
+	char json[32];
+	if (err)
+		snprintf(json, sizeof(json), "[\"error %d\"]", err);
+	else
+		snprintf(json, sizeof(json), "[%u]", count);
+	sio_args_t a = {json, 0, NULL, 0};
+	sio_ack_send(ack, &a); /* -EINVAL if the socket has gone */
+	free(ack);
+}
+
+/* "server-count" (ack) -> ack(n), from PUBSUB NUMSUB */
+static void on_server_count(void *ud, sio_socket_t *s, const char *event,
+			    const sio_args_t *args, sio_ack_t *ack)
+{
+	(void)ud;
+	(void)event;
+	(void)args;
+	sio_ack_t *copy = malloc(sizeof(*copy));
+	if (!copy)
+		return;
+	*copy = *ack;
+	int r = sio_server_count(sio_socket_nsp(s), count_answered, copy);
+	if (r < 0)
+		count_answered(copy, r, 0);
+}
+
 static void on_signal(evutil_socket_t sig, short what, void *arg)
 {
 	(void)sig;
@@ -373,21 +502,33 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: sio-conformance-server [--port N] [--ping-interval MS]"
-		" [--ping-timeout MS] [--recovery-window MS]\n"
+		" [--ping-timeout MS] [--recovery-window MS] [--redis URL]\n"
 		"  --port N            TCP port on 127.0.0.1 (default 3000, 0: "
 		"any)\n"
 		"  --ping-interval MS  Engine.IO ping interval (default 300)\n"
 		"  --ping-timeout MS   Engine.IO ping timeout (default 200)\n"
 		"  --recovery-window MS  connection-state recovery (default 0: "
 		"off)\n"
+		"  --redis URL         a cluster node through Redis "
+		"(redis://HOST[:PORT])\n"
 		"  --help              this text\n");
 }
 
 int main(int argc, char **argv)
 {
 	long port = 3000, interval = 300, timeout = 200, recovery = 0;
+	const char *redis = NULL;
 	for (int i = 1; i < argc; i++) {
 		long *dst = NULL, max = 86400000;
+		if (strcmp(argv[i], "--redis") == 0 && i + 1 < argc) {
+			redis = argv[++i];
+			if (sio_redis_url_check(redis) < 0) {
+				fprintf(stderr, "--redis: invalid URL %s\n",
+					redis);
+				return 2;
+			}
+			continue;
+		}
 		if (strcmp(argv[i], "--help") == 0) {
 			usage(stdout);
 			return 0;
@@ -416,6 +557,7 @@ int main(int argc, char **argv)
 	opts.eio.cors_origin = "*";
 	opts.connect_timeout_ms = 1000;
 	opts.recovery_window_ms = (unsigned)recovery;
+	opts.redis_url = redis;
 	sio_server_t *srv = base ? sio_server_new(base, &opts) : NULL;
 	if (!srv) {
 		fprintf(stderr, "sio-conformance-server: out of memory\n");
@@ -444,7 +586,15 @@ int main(int argc, char **argv)
 	    sio_nsp_on(custom, "message", on_message, NULL) || !refuse ||
 	    sio_nsp_use(refuse, refuse_all, NULL) || !dyn ||
 	    sio_nsp_on_connection(dyn, emit_nsp, NULL) ||
-	    sio_nsp_on(dyn, "message", on_message, NULL)) {
+	    sio_nsp_on(dyn, "message", on_message, NULL) ||
+	    sio_nsp_on(root, "broadcast-all", on_broadcast_all, NULL) ||
+	    sio_nsp_on(root, "server-side-emit", on_server_side_emit, NULL) ||
+	    sio_nsp_on_server_side(root, on_server_side, NULL) ||
+	    sio_nsp_on(root, "sockets-join", on_sockets_join, NULL) ||
+	    sio_nsp_on(root, "disconnect-sockets", on_disconnect_sockets,
+		       NULL) ||
+	    sio_nsp_on(root, "redis-state", on_redis_state, NULL) ||
+	    sio_nsp_on(root, "server-count", on_server_count, NULL)) {
 		fprintf(stderr, "sio-conformance-server: out of memory\n");
 		return 1;
 	}

@@ -40,6 +40,14 @@ typedef struct sio_adapter_ops {
 	size_t (*room_size)(sio_adapter_t *a, const char *room);
 	int (*server_side_emit)(sio_adapter_t *a, const char *event,
 				const sio_args_t *args);
+	/* Cluster adapters (NULL in memory): sends a broadcast to the other
+	 * nodes (its local part went through broadcast), and asks them to
+	 * join or leave `room` (SIO_RREQ_REMOTE_JOIN, _LEAVE) or disconnect
+	 * (SIO_RREQ_REMOTE_DISCONNECT, `close`) the sockets matching `to`. */
+	int (*publish)(sio_adapter_t *a, const sio_target_t *to,
+		       const char *event, const sio_args_t *args);
+	int (*sockets_op)(sio_adapter_t *a, int type, const sio_target_t *to,
+			  const char *room, int close);
 	void (*free)(sio_adapter_t *a);
 } sio_adapter_ops_t;
 
@@ -51,5 +59,8 @@ struct sio_adapter {
 
 /* The in-memory adapter of `nsp`. NULL when out of memory. */
 sio_adapter_t *sio__adapter_memory_new(sio_nsp_t *nsp);
+/* Its operations, which a cluster adapter reuses for the local part
+ * (its struct then starts with a sio_adapter_t). */
+extern const sio_adapter_ops_t sio__adapter_memory_ops;
 
 #endif

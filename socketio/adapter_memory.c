@@ -168,7 +168,7 @@ static void mem_free(sio_adapter_t *a)
 	free(a);
 }
 
-static const sio_adapter_ops_t memory_ops = {
+const sio_adapter_ops_t sio__adapter_memory_ops = {
     .join = mem_join,
     .leave = mem_leave,
     .leave_all = mem_leave_all,
@@ -184,7 +184,7 @@ sio_adapter_t *sio__adapter_memory_new(sio_nsp_t *nsp)
 	sio_adapter_t *a = calloc(1, sizeof(*a));
 	if (!a)
 		return NULL;
-	a->ops = &memory_ops;
+	a->ops = &sio__adapter_memory_ops;
 	a->nsp = nsp;
 	return a;
 }

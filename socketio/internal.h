@@ -24,7 +24,7 @@ typedef struct sio_handler {
 
 typedef struct sio_handlers {
 	sio_handler_t *middleware, *connection, *events, *any, *event_mw,
-	    *disconnecting, *disconnect;
+	    *disconnecting, *disconnect, *server_side;
 } sio_handlers_t;
 
 struct sio_nsp {
@@ -105,6 +105,7 @@ struct sio_server {
 	const struct timeval *tv_connect_timeout;
 	void (*request_fn)(void *ud, eio_request_t *req);
 	void *request_ud;
+	struct sio_redis *redis; /* the cluster's connections, or NULL */
 };
 
 /* server.c */
@@ -124,6 +125,17 @@ int sio__nsp_broadcast(sio_nsp_t *nsp, const sio_target_t *to,
 		       const sio_socket_t *skip, const char *event,
 		       const sio_args_t *args);
 void sio__nsp_free(sio_nsp_t *nsp);
+
+/* adapter_redis.c */
+/* Connects (in the background) to the Redis of opts->redis_url. NULL for
+ * an invalid URL or out of memory. */
+struct sio_redis *sio__redis_new(sio_server_t *srv, const char *url,
+				 const char *key);
+/* Closes the connections; the adapters made from it stay usable, in
+ * memory only. */
+void sio__redis_free(struct sio_redis *r);
+/* The Redis adapter of `nsp` (its rooms in memory, the rest shared). */
+sio_adapter_t *sio__adapter_redis_new(struct sio_redis *r, sio_nsp_t *nsp);
 
 /* socket.c */
 /* Creates and connects a socket of `c` in `nsp` (middlewares, CONNECT

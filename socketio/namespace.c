@@ -3,12 +3,15 @@
  * disconnect, fetch), which go through the adapter. */
 #include "emit.h"
 #include "internal.h"
+#include "redis_msg.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-static sio_nsp_t *nsp_new(sio_server_t *srv, const char *name)
+/* `cluster`: a namespace with sockets, which shares them through the
+ * server's cluster adapter when there is one (not a dynamic parent). */
+static sio_nsp_t *nsp_new(sio_server_t *srv, const char *name, int cluster)
 {
 	sio_nsp_t *nsp = calloc(1, sizeof(*nsp));
 	if (!nsp)
@@ -16,7 +19,9 @@ static sio_nsp_t *nsp_new(sio_server_t *srv, const char *name)
 	nsp->srv = srv;
 	nsp->h = &nsp->own;
 	nsp->name = strdup(name);
-	nsp->adapter = sio__adapter_memory_new(nsp);
+	nsp->adapter = cluster && srv->redis
+			   ? sio__adapter_redis_new(srv->redis, nsp)
+			   : sio__adapter_memory_new(nsp);
 	if (srv->opts.recovery_window_ms)
 		nsp->recovery =
 		    sio__recovery_new(srv->base, srv->opts.recovery_window_ms);
@@ -48,6 +53,7 @@ void sio__nsp_free(sio_nsp_t *nsp)
 	free_handlers(o->event_mw);
 	free_handlers(o->disconnecting);
 	free_handlers(o->disconnect);
+	free_handlers(o->server_side);
 	if (nsp->re) {
 		regfree(nsp->re);
 		free(nsp->re);
@@ -75,7 +81,7 @@ sio_nsp_t *sio_of(sio_server_t *srv, const char *name)
 		return nsp;
 	if (name[0] != '/')
 		return NULL;
-	if (!(nsp = nsp_new(srv, name)))
+	if (!(nsp = nsp_new(srv, name, 1)))
 		return NULL;
 	nsp->next = srv->nsps;
 	srv->nsps = nsp;
@@ -91,7 +97,7 @@ static sio_nsp_t *add_parent(sio_server_t *srv, sio_nsp_t *p)
 
 sio_nsp_t *sio_of_pattern(sio_server_t *srv, const char *pattern)
 {
-	sio_nsp_t *p = nsp_new(srv, pattern);
+	sio_nsp_t *p = nsp_new(srv, pattern, 0);
 	if (!p)
 		return NULL;
 	p->re = malloc(sizeof(*p->re));
@@ -107,7 +113,7 @@ sio_nsp_t *sio_of_pattern(sio_server_t *srv, const char *pattern)
 sio_nsp_t *sio_of_match(sio_server_t *srv,
 			int (*match)(void *ud, const char *name), void *ud)
 {
-	sio_nsp_t *p = nsp_new(srv, "(dynamic)");
+	sio_nsp_t *p = nsp_new(srv, "(dynamic)", 0);
 	if (!p)
 		return NULL;
 	p->match = match;
@@ -206,6 +212,11 @@ int sio_nsp_on_disconnect(sio_nsp_t *nsp, sio_disconnect_fn fn, void *ud)
 	return ADD(nsp->own.disconnect, NULL, fn, ud);
 }
 
+int sio_nsp_on_server_side(sio_nsp_t *nsp, sio_server_side_fn fn, void *ud)
+{
+	return ADD(nsp->own.server_side, NULL, fn, ud);
+}
+
 /* Operations -------------------------------------------------------------
  * On a dynamic parent they apply to every child. */
 
@@ -231,6 +242,8 @@ int sio__nsp_broadcast(sio_nsp_t *nsp, const sio_target_t *to,
 					skip ? skip->id : NULL);
 	nsp->adapter->ops->broadcast(nsp->adapter, to, skip, &enc);
 	sio__encoded_release(&enc);
+	if (nsp->adapter->ops->publish && !(to && (to->flags & SIO_LOCAL)))
+		nsp->adapter->ops->publish(nsp->adapter, to, event, args);
 	return r;
 }
 
@@ -276,6 +289,17 @@ static int collect(sio_nsp_t *nsp, const sio_target_t *to, socket_vec_t *v)
 	return v->err;
 }
 
+/* Asks the other nodes of a cluster to do the same, unless SIO_LOCAL. */
+static void cluster_op(sio_nsp_t *nsp, int type, const sio_target_t *to,
+		       const char *room, int close)
+{
+	if (to && (to->flags & SIO_LOCAL))
+		return;
+	FOR_EACH_TARGET_NSP(nsp, n)
+	if (n->adapter->ops->sockets_op)
+		n->adapter->ops->sockets_op(n->adapter, type, to, room, close);
+}
+
 int sio_sockets_join(sio_nsp_t *nsp, const sio_target_t *to, const char *room)
 {
 	socket_vec_t v;
@@ -284,6 +308,7 @@ int sio_sockets_join(sio_nsp_t *nsp, const sio_target_t *to, const char *room)
 		if (sio_socket_join(v.v[i], room) < 0)
 			r = -ENOMEM;
 	free(v.v);
+	cluster_op(nsp, SIO_RREQ_REMOTE_JOIN, to, room, 0);
 	return r;
 }
 
@@ -294,6 +319,7 @@ int sio_sockets_leave(sio_nsp_t *nsp, const sio_target_t *to, const char *room)
 	for (size_t i = 0; i < v.n; i++)
 		sio_socket_leave(v.v[i], room);
 	free(v.v);
+	cluster_op(nsp, SIO_RREQ_REMOTE_LEAVE, to, room, 0);
 	return r;
 }
 
@@ -306,6 +332,7 @@ void sio_disconnect_sockets(sio_nsp_t *nsp, const sio_target_t *to, int close)
 	for (size_t i = 0; i < v.n; i++)
 		sio_socket_disconnect(v.v[i], close);
 	free(v.v);
+	cluster_op(nsp, SIO_RREQ_REMOTE_DISCONNECT, to, NULL, close);
 }
 
 size_t sio_fetch_sockets(sio_nsp_t *nsp, const sio_target_t *to,

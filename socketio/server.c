@@ -289,6 +289,16 @@ sio_server_t *sio_server_new(struct event_base *base, const sio_options_t *opts)
 	struct timeval tv = clock_tv(ms);
 	srv->tv_connect_timeout = event_base_init_common_timeout(base, &tv);
 	srv->reap_ev = event_new(base, -1, 0, reap_cb, srv);
+	if (srv->opts.redis_url &&
+	    !(srv->redis = sio__redis_new(srv, srv->opts.redis_url,
+					  srv->opts.redis_key))) {
+		if (srv->reap_ev)
+			event_free(srv->reap_ev);
+		free(srv);
+		return NULL;
+	}
+	srv->opts.redis_url = NULL; /* the caller's strings; copied */
+	srv->opts.redis_key = NULL;
 	eio_callbacks_t cbs = {
 	    .open = on_open,
 	    .message = on_message,
@@ -330,6 +340,8 @@ void sio_server_free(sio_server_t *srv)
 	eio_server_free(srv->eio); /* closes every client and socket */
 	sio__broadcast_acks_abort(srv);
 	reap(srv);
+	sio__redis_free(srv->redis); /* the adapters go on in memory */
+	srv->redis = NULL;
 	while (srv->nsps) {
 		sio_nsp_t *n = srv->nsps;
 		srv->nsps = n->next;

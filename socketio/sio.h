@@ -83,6 +83,24 @@ typedef struct sio_options {
 	 * rooms, data) and the broadcasts it missed for this long, 0 to
 	 * disable. Default 0; Node's maxDisconnectionDuration is 120000. */
 	unsigned recovery_window_ms;
+	/* A cluster through Redis, wire-compatible with Node's
+	 * @socket.io/redis-adapter 8.x (classic pub/sub) and
+	 * @socket.io/redis-emitter: broadcasts, room joins and leaves,
+	 * disconnects and server-side emits reach the sockets of every node
+	 * (C or Node.js) sharing the Redis server and `redis_key`. NULL: in
+	 * memory, one node (the default). Forms (see sio_redis_url_check):
+	 *   redis://[[USER]:PASSWORD@]HOST[:PORT][/DB]   (port 6379)
+	 *   unix:PATH or unix://PATH                      (a Unix socket)
+	 * HOST is an IPv4 address, a bracketed IPv6 one, or "localhost": no
+	 * DNS lookup, which would block the loop. DB is accepted and ignored
+	 * (Redis pub/sub ignores databases). The server starts even when
+	 * Redis is down: it connects in the background, retries with a
+	 * backoff (0.1 s doubling to 5 s) and subscribes again after every
+	 * reconnection. What is published while Redis is unreachable is
+	 * lost (this node's own sockets still get it). Copied. */
+	const char *redis_url;
+	/* The channel prefix (the adapter's `key`). NULL: "socket.io". */
+	const char *redis_key;
 } sio_options_t;
 
 void sio_options_init(sio_options_t *opts);
@@ -133,6 +151,21 @@ void sio_server_on_request(sio_server_t *srv,
  * acks still pending with -ECONNRESET, and frees. */
 void sio_server_free(sio_server_t *srv);
 
+/* 0 when `url` is a Redis URL that sio_options_t.redis_url accepts,
+ * -EINVAL otherwise (a host name other than localhost among them). */
+int sio_redis_url_check(const char *url);
+
+typedef enum sio_redis_state {
+	SIO_REDIS_OFF,	      /* no redis_url: in memory */
+	SIO_REDIS_CONNECTING, /* connecting, or waiting to retry */
+	SIO_REDIS_CONNECTED   /* both connections up and subscribed */
+} sio_redis_state_t;
+
+/* The state of the server's Redis connections, for health checks. */
+sio_redis_state_t sio_server_redis_state(const sio_server_t *srv);
+/* "off", "connecting" or "connected". */
+const char *sio_redis_state_name(sio_redis_state_t state);
+
 /* --- Namespaces ----------------------------------------------------- */
 
 /* The namespace `name` ("/", "/chat"), created on first use; NULL when
@@ -182,25 +215,52 @@ typedef struct sio_target {
  * for every emit below. */
 int sio_emit(sio_nsp_t *nsp, const sio_target_t *to, const char *event,
 	     const sio_args_t *args);
-/* The same, gathering one ack per recipient within `timeout_ms`. */
+/* The same, gathering one ack per recipient within `timeout_ms`. In a
+ * cluster, only this node's sockets are reached (for now). */
 int sio_emit_with_ack(sio_nsp_t *nsp, const sio_target_t *to, const char *event,
 		      const sio_args_t *args, unsigned timeout_ms,
 		      sio_broadcast_ack_fn cb, void *ud);
 
 /* Matching sockets join or leave `room`, or are disconnected (close:
- * also close their connection). */
+ * also close their connection): on every node of a cluster, unless
+ * SIO_LOCAL (the other nodes get the request, this one acts at once). */
 int sio_sockets_join(sio_nsp_t *nsp, const sio_target_t *to, const char *room);
 int sio_sockets_leave(sio_nsp_t *nsp, const sio_target_t *to, const char *room);
 void sio_disconnect_sockets(sio_nsp_t *nsp, const sio_target_t *to, int close);
-/* Calls fn for each matching local socket; returns how many. The set
+/* Calls fn for each matching local socket (this node only); returns how
+ * many. The set
  * must not change during the calls (collect first to act on them). */
 size_t sio_fetch_sockets(sio_nsp_t *nsp, const sio_target_t *to,
 			 void (*fn)(void *ud, sio_socket_t *s), void *ud);
 /* Number of sockets in `room` (NULL: in the namespace). */
 size_t sio_room_size(sio_nsp_t *nsp, const char *room);
-/* Emits to the other servers of a cluster (nothing in memory). */
+/* Emits to the other servers of a cluster (nothing in memory), as
+ * Node's io.serverSideEmit without an ack. Binary arguments are refused
+ * (-EINVAL): the adapter sends these requests as JSON. */
 int sio_server_side_emit(sio_nsp_t *nsp, const char *event,
 			 const sio_args_t *args);
+
+/* The number of servers of the cluster (Node's serverCount(): PUBSUB
+ * NUMSUB of the namespace's request channel, this one included), given
+ * to `cb` later: err 0 and the count, or -ECONNRESET when the connection
+ * to Redis went away first (sio_server_free() included). Returns 0, or
+ * without calling `cb`: -EOPNOTSUPP in memory (one server), -EPIPE while
+ * Redis is unreachable, -ENOMEM. */
+int sio_server_count(sio_nsp_t *nsp,
+		     void (*cb)(void *ud, int err, unsigned count), void *ud);
+
+/* An emit from another server (Node's io.serverSideEmit). `ack` is NULL
+ * unless the sender waits for an answer: then sio_server_ack_send()
+ * answers it, once, during the call. */
+typedef struct sio_server_ack sio_server_ack_t;
+typedef void (*sio_server_side_fn)(void *ud, sio_nsp_t *nsp, const char *event,
+				   const sio_args_t *args,
+				   sio_server_ack_t *ack);
+int sio_nsp_on_server_side(sio_nsp_t *nsp, sio_server_side_fn fn, void *ud);
+/* Answers with one JSON value (`json`, NULL: null). Returns 0, -EINVAL
+ * when already answered or not valid JSON, -EPIPE when Redis is down,
+ * -ENOMEM. */
+int sio_server_ack_send(sio_server_ack_t *ack, const char *json);
 
 /* --- Sockets -------------------------------------------------------- */
 

@@ -1058,15 +1058,24 @@ static int check_path(char **v, char *why, size_t n)
 	return 0;
 }
 
-/* redis://HOST[:PORT][/DB], HOST a name, an IPv4 or a bracketed IPv6
- * address. */
+/* redis://[[USER]:PASSWORD@]HOST[:PORT][/DB], HOST a name, an IPv4 or a
+ * bracketed IPv6 address; or unix:PATH. (main() then refuses names:
+ * libsocketio does no DNS lookup.) */
 static int check_redis(char **v, char *why, size_t n)
 {
 	const char *p = *v;
 	snprintf(why, n, "not a URL redis://HOST[:PORT][/DB]");
+	if (strncmp(p, "unix:", 5) == 0) /* unix:/PATH or unix:///PATH */
+		return p[5] == '/' ? 0 : -1;
 	if (strncmp(p, "redis://", 8) != 0)
 		return -1;
 	p += 8;
+	const char *at = NULL;
+	for (const char *q = p; *q && *q != '/'; q++)
+		if (*q == '@')
+			at = q;
+	if (at) /* the credentials */
+		p = at + 1;
 	size_t host;
 	if (*p == '[') {
 		const char *e = strchr(p, ']');

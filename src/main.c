@@ -85,6 +85,7 @@ static void server_options(const sd_config_t *cfg, sio_options_t *o)
 	o->eio.max_sessions_per_address = cfg->max_connections_per_ip;
 	o->connect_timeout_ms = cfg->connect_timeout_ms;
 	o->recovery_window_ms = cfg->recovery_window_ms;
+	o->redis_url = cfg->redis;
 }
 
 static int listen_all(daemon_t *d)
@@ -121,9 +122,11 @@ int main(int argc, char **argv)
 	case SD_CONFIG_ERROR: return 2;
 	case SD_CONFIG_RUN: break;
 	}
-	if (cfg.redis) {
-		fprintf(stderr, "socketiod: --redis: the Redis adapter is not "
-				"available in this version\n");
+	if (cfg.redis && sio_redis_url_check(cfg.redis) < 0) {
+		fprintf(stderr,
+			"socketiod: --redis: %s: HOST must be an IP address or "
+			"localhost (no DNS lookup), or use unix:PATH\n",
+			cfg.redis);
 		sd_config_free(&cfg);
 		return 2;
 	}
@@ -167,6 +170,9 @@ int main(int argc, char **argv)
 		evsignal_add(sigs[i], NULL);
 	if (listen_all(&d) < 0)
 		goto out;
+	if (cfg.redis)
+		sd_log(SD_LOG_INFO, "cluster through Redis (connecting in "
+				    "the background; /health tells)");
 	sd_log(SD_LOG_INFO, "socketiod %s ready (auth %s)", SD_VERSION,
 	       cfg.auth == SD_AUTH_NONE	      ? "none"
 	       : cfg.auth == SD_AUTH_OPTIONAL ? "optional"

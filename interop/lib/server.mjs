@@ -155,11 +155,13 @@ function sioServerPath() {
 
 /**
  * Command-line flags shared by both Socket.IO servers:
- *   --port N, --ping-interval MS, --ping-timeout MS, --recovery-window MS.
+ *   --port N, --ping-interval MS, --ping-timeout MS, --recovery-window MS,
+ *   --redis URL (option `redis`: a cluster node).
  * Options left undefined are not passed (the server's defaults apply).
  */
-function sioArgs({ port = 0, pingInterval, pingTimeout, recoveryWindow } = {}) {
+function sioArgs({ port = 0, pingInterval, pingTimeout, recoveryWindow, redis } = {}) {
   const args = ["--port", String(port)];
+  if (redis !== undefined) args.push("--redis", redis);
   if (pingInterval !== undefined) args.push("--ping-interval", String(pingInterval));
   if (pingTimeout !== undefined) args.push("--ping-timeout", String(pingTimeout));
   if (recoveryWindow !== undefined) args.push("--recovery-window", String(recoveryWindow));

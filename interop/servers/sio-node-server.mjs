@@ -60,6 +60,20 @@
 //   A11 "handshake" (ack)         -> ack(socket.handshake)
 //   A12 "ack-twice" (ack)         -> two listeners, each answering: ack("first"),
 //                                    ack("second"); an ack is answered once
+//   A13 --redis URL: a cluster node through Redis (@socket.io/redis-adapter,
+//      classic pub/sub; pub and sub clients of the "redis" package). "/":
+//        "broadcast-all" (...args)     -> io.emit("broadcast-all", ...args)
+//        "server-side-emit" (...args)  -> io.serverSideEmit("server-side", ...args)
+//        io.on("server-side", (...args)) -> io.local.emit("server-side-received",
+//                                           ...args); an ack, if asked, gets "node"
+//        "sockets-join" (room, target, ack) -> io.in(room).socketsJoin(target)
+//        "disconnect-sockets" (room)   -> io.in(room).disconnectSockets(true)
+//        "fetch-sockets" (room, ack)   -> ack([{id, rooms}] of io.in(room).fetchSockets())
+//        "server-side-emit-with-ack" (ack) -> ack(err, responses) of
+//                                           io.serverSideEmitWithAck("server-side", "q")
+//        "broadcast-with-ack" (room, ack) -> io.to(room).timeout(3000).emit("ask",
+//                                           ...) -> ack(err, responses)
+//        "redis-state" (ack)           -> ack("connected") once both clients are ready
 //   A10 --recovery-window MS: connection-state recovery,
 //      connectionStateRecovery { maxDisconnectionDuration: MS,
 //      skipMiddlewares: true } (used only by test/sio-recovery.test.mjs).
@@ -75,6 +89,10 @@ function parseArgs(argv) {
     "--recovery-window": "recoveryWindow",
   };
   for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === "--redis" && i + 1 < argv.length) {
+      opts.redis = argv[++i];
+      continue;
+    }
     const key = names[argv[i]];
     const v = Number(argv[i + 1]);
     if (!key || !Number.isInteger(v) || v < 0) {
@@ -118,6 +136,24 @@ const io = new Server(httpServer, {
 });
 
 const root = io.of("/");
+
+// A13
+let redisClients = [];
+if (opts.redis) {
+  const { createClient } = await import("redis");
+  const { createAdapter } = await import("@socket.io/redis-adapter");
+  const pub = createClient({ url: opts.redis });
+  const sub = pub.duplicate();
+  for (const c of [pub, sub]) c.on("error", () => {}); // reconnects by itself
+  await Promise.all([pub.connect(), sub.connect()]);
+  io.adapter(createAdapter(pub, sub));
+  redisClients = [pub, sub];
+  root.on("server-side", (...args) => {
+    const ack = typeof args[args.length - 1] === "function" ? args.pop() : null;
+    io.local.emit("server-side-received", ...args);
+    if (ack) ack("node");
+  });
+}
 
 // A6: disconnect reports to the "observers" room of "/".
 function reportDisconnect(socket) {
@@ -202,6 +238,45 @@ root.on("connection", (socket) => {
   socket.on("disconnect-me", (close) => {
     socket.disconnect(close === true);
   });
+
+  // A13
+  socket.on("broadcast-all", (...args) => {
+    io.emit("broadcast-all", ...withoutAck(args));
+  });
+  socket.on("server-side-emit", (...args) => {
+    io.serverSideEmit("server-side", ...withoutAck(args));
+  });
+  socket.on("sockets-join", (room, target, ack) => {
+    io.in(room).socketsJoin(target);
+    if (typeof ack === "function") ack("ok");
+  });
+  socket.on("disconnect-sockets", (room) => {
+    io.in(room).disconnectSockets(true);
+  });
+  socket.on("fetch-sockets", async (room, ack) => {
+    try {
+      const sockets = await io.in(room).fetchSockets();
+      ack(null, sockets.map((s) => ({ id: s.id, rooms: [...s.rooms], handshake: s.handshake })));
+    } catch (err) {
+      ack(String(err));
+    }
+  });
+  socket.on("server-side-emit-with-ack", async (ack) => {
+    try {
+      ack(null, await io.serverSideEmitWithAck("server-side", "q"));
+    } catch (err) {
+      ack(String(err));
+    }
+  });
+  socket.on("broadcast-with-ack", (room, ack) => {
+    io.to(room).timeout(3000).emit("ask", "question", (err, responses) => {
+      ack(err ? String(err) : null, responses);
+    });
+  });
+  socket.on("redis-state", (ack) => {
+    if (typeof ack === "function")
+      ack(redisClients.length && redisClients.every((c) => c.isReady) ? "connected" : "off");
+  });
 });
 
 const custom = io.of("/custom");
@@ -235,6 +310,7 @@ httpServer.listen(opts.port, "127.0.0.1", () => {
 });
 
 function shutdown() {
+  for (const c of redisClients) c.disconnect().catch(() => {});
   io.close();
   httpServer.closeAllConnections?.();
   process.exit(0);
