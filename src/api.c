@@ -45,6 +45,16 @@ static struct json_object *uptime_json(const sd_service_t *svc)
 				     1000);
 }
 
+/* With --redis, adds "redis": "connected" or "connecting" to o. */
+static void add_redis_state(const sd_service_t *svc, struct json_object *o)
+{
+	sio_redis_state_t rs = sio_server_redis_state(svc->srv);
+	if (rs != SIO_REDIS_OFF)
+		json_object_object_add(
+		    o, "redis",
+		    json_object_new_string(sio_redis_state_name(rs)));
+}
+
 /* --- /health, /ready, /metrics ------------------------------------------ */
 
 static void health(sd_service_t *svc, eio_request_t *req)
@@ -57,11 +67,7 @@ static void health(sd_service_t *svc, eio_request_t *req)
 			       json_object_new_int64(eio_server_session_count(
 				   sio_server_engine(svc->srv))));
 	json_object_object_add(o, "uptime", uptime_json(svc));
-	sio_redis_state_t rs = sio_server_redis_state(svc->srv);
-	if (rs != SIO_REDIS_OFF) /* with --redis: "connected", "connecting" */
-		json_object_object_add(
-		    o, "redis",
-		    json_object_new_string(sio_redis_state_name(rs)));
+	add_redis_state(svc, o);
 	respond(req, 200, o, NULL);
 }
 
@@ -70,11 +76,7 @@ static void ready(sd_service_t *svc, eio_request_t *req)
 	struct json_object *o = json_object_new_object();
 	json_object_object_add(o, "ready",
 			       json_object_new_boolean(!svc->draining));
-	sio_redis_state_t rs = sio_server_redis_state(svc->srv);
-	if (rs != SIO_REDIS_OFF) /* reported; Redis down does not fail it */
-		json_object_object_add(
-		    o, "redis",
-		    json_object_new_string(sio_redis_state_name(rs)));
+	add_redis_state(svc, o); /* Redis down does not fail /ready */
 	respond(req, svc->draining ? 503 : 200, o, NULL);
 }
 
@@ -347,11 +349,7 @@ static void api_stats(sd_service_t *svc, eio_request_t *req)
 	json_object_object_add(o, "messagesOut",
 			       json_object_new_int64(es.messages_out));
 	json_object_object_add(o, "uptime", uptime_json(svc));
-	sio_redis_state_t rs = sio_server_redis_state(svc->srv);
-	if (rs != SIO_REDIS_OFF) /* with --redis: "connected", "connecting" */
-		json_object_object_add(
-		    o, "redis",
-		    json_object_new_string(sio_redis_state_name(rs)));
+	add_redis_state(svc, o);
 	respond(req, 200, o, NULL);
 }
 

@@ -136,8 +136,12 @@ describe("chat:message", () => {
   test("errors: not in room, message required, message too long, invalid payload", async (t) => {
     const { a, c, target } = await trio(t);
     assert.deepEqual(await call(c, "chat:message", { ...target, message: "hi" }), { ok: false, error: "not in room" });
-    for (const message of [undefined, "", 42, null, ["x"]]) {
+    for (const message of [undefined, "", null]) {
       assert.deepEqual(await call(a, "chat:message", { ...target, message }), { ok: false, error: "message required" },
+        `message ${JSON.stringify(message)}`);
+    }
+    for (const message of [42, ["x"]]) {
+      assert.deepEqual(await call(a, "chat:message", { ...target, message }), { ok: false, error: "invalid payload" },
         `message ${JSON.stringify(message)}`);
     }
     assert.deepEqual(await call(a, "chat:message", { ...target, message: "x".repeat(500) }).then((r) => r.ok), true);

@@ -193,14 +193,14 @@ describe("messages", () => {
     const got = new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error("no ack for the hand-written packet")), 3000);
       engine.on("packet", function onPacket(p) {
-        if (p.type === "message" && String(p.data).startsWith("431")) {
+        if (p.type === "message" && String(p.data).startsWith("31[")) {
           clearTimeout(timer);
           engine.off("packet", onPacket);
-          resolve(JSON.parse(String(p.data).slice(3)));
+          resolve(JSON.parse(String(p.data).slice(2)));
         }
       });
     });
-    engine.write(`421${JSON.stringify(["location:share", { room }]).replace("}]", ',"lat":1e999}]')}`);
+    engine.write(`21${JSON.stringify(["location:share", { room }]).replace("}]", ',"lat":1e999}]')}`);
     assert.deepEqual(await got, [{ ok: false, error: "invalid payload" }]);
   });
 });

@@ -61,7 +61,7 @@ describe("send-message", () => {
     assert.deepEqual(await call(c, "send-message", { roomId, content: "hi" }), { ok: false, error: "not in room" });
     assert.deepEqual(await call(a, "send-message", { roomId }), { ok: false, error: "message required" });
     assert.deepEqual(await call(a, "send-message", { roomId, content: "" }), { ok: false, error: "message required" });
-    assert.deepEqual(await call(a, "send-message", { roomId, content: 5 }), { ok: false, error: "message required" });
+    assert.deepEqual(await call(a, "send-message", { roomId, content: 5 }), { ok: false, error: "invalid payload" });
     assert.deepEqual(await call(a, "send-message", { roomId, content: "x".repeat(501) }), { ok: false, error: "message too long" });
     assert.deepEqual(await call(a, "send-message", { content: "hi" }), { ok: false, error: "invalid payload" });
     assert.deepEqual(await call(a, "send-message", "hi"), { ok: false, error: "invalid payload" });
