@@ -235,18 +235,22 @@ static struct json_object *system_message(sd_service_t *svc, const char *key,
 	return o;
 }
 
-static void announce(sd_client_t *c, const char *room, const char *key,
-		     const char *value, const char *verb)
+static void announce(sd_client_t *c, const sd_member_t *m, const char *verb)
 {
-	user_count(c->svc, room, key, value);
+	user_count(c->svc, m->room, m->key, m->value);
 	struct json_object *msg =
-	    system_message(c->svc, key, value, c->user->name, verb);
-	sd_emit(c->svc, room, sio_socket_id(c->sock), "chat:message", msg);
+	    system_message(c->svc, m->key, m->value, c->user->name, verb);
+	sd_emit(c->svc, m->room, sio_socket_id(c->sock), "chat:message", msg);
+}
+
+void sd_chat_announce_join(sd_client_t *c, const sd_member_t *m)
+{
+	announce(c, m, "joined");
 }
 
 void sd_chat_announce_leave(sd_client_t *c, const sd_member_t *m)
 {
-	announce(c, m->room, m->key, m->value, "left");
+	announce(c, m, "left");
 }
 
 static void on_join(sd_client_t *c, const char *event, struct json_object *arg,
@@ -261,15 +265,11 @@ static void on_join(sd_client_t *c, const char *event, struct json_object *arg,
 		sd_ack_error(ack, err);
 		return;
 	}
-	sd_member_t *m = sd_member_find(c, t.room);
-	int was_in = m && m->kind == SD_JOIN_CHAT;
 	err = sd_join(c, t.room, SD_JOIN_CHAT, t.key, t.value);
 	if (err) {
 		sd_ack_error(ack, err);
 		return;
 	}
-	if (!was_in)
-		announce(c, t.room, t.key, t.value, "joined");
 	struct json_object *o = target_object(&t);
 	json_object_object_add(
 	    o, "count",

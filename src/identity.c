@@ -16,7 +16,6 @@ void sd_client_free(sd_client_t *c)
 	for (size_t i = 0; i < c->nallowed; i++)
 		free(c->allowed[i]);
 	free(c->allowed);
-	free(c->channel);
 	free(c);
 }
 
@@ -178,7 +177,7 @@ sd_client_t *sd_client_new(sd_service_t *svc, sio_socket_t *s)
 	struct json_object *st = state ? json_tokener_parse(state) : NULL;
 	const char *id = sd_get_string(st, "userId");
 	const char *name = sd_get_string(st, "username");
-	struct json_object *admin = NULL, *rooms = NULL;
+	struct json_object *admin = NULL, *rooms = NULL, *joined = NULL;
 	json_object_object_get_ex(st, "admin", &admin);
 	json_object_object_get_ex(st, "rooms", &rooms);
 	sd_client_t *c = id && name ? calloc(1, sizeof(*c)) : NULL;
@@ -198,7 +197,9 @@ sd_client_t *sd_client_new(sd_service_t *svc, sio_socket_t *s)
 		if (!(c->allowed[c->nallowed++] = strdup(r ? r : "")))
 			goto fail;
 	}
-	if (!(c->user = sd_user_get(svc, id, name)))
+	json_object_object_get_ex(st, "memberships", &joined);
+	if (!(c->user = sd_user_get(svc, id, name)) ||
+	    sd_members_restore(c, joined) < 0)
 		goto fail;
 	goto out;
 fail:

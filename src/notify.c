@@ -296,16 +296,16 @@ static void on_channel_join(sd_client_t *c, const char *event,
 		sd_ack_error(ack, "invalid payload");
 		return;
 	}
-	if (c->channel && strcmp(c->channel, room) != 0)
-		sd_leave(c, c->channel);
-	const char *err = sd_join(c, room, SD_JOIN_PLAIN, "channelId", id);
-	char *copy = err ? NULL : strdup(room);
-	if (err || !copy) {
-		sd_ack_error(ack, err ? err : "server error");
+	for (sd_member_t *m = c->joined; m; m = m->next)
+		if (m->kind == SD_JOIN_CHANNEL && strcmp(m->room, room) != 0) {
+			sd_leave(c, m->room); /* one channel at a time */
+			break;
+		}
+	const char *err = sd_join(c, room, SD_JOIN_CHANNEL, "channelId", id);
+	if (err) {
+		sd_ack_error(ack, err);
 		return;
 	}
-	free(c->channel);
-	c->channel = copy;
 	/* the channel is read (in every server, without serverId); with one,
 	 * the user's devices get the server's new count */
 	sd_user_t *u = c->user;

@@ -46,15 +46,12 @@ static void on_join(sd_client_t *c, const char *event, struct json_object *arg,
 		sd_ack_error(ack, "invalid payload");
 		return;
 	}
-	int was_in = sio_socket_in(c->sock, room);
 	const char *err =
 	    sd_join(c, room, SD_JOIN_PLAIN, seed001 ? "roomId" : "room", room);
 	if (err) {
 		sd_ack_error(ack, err);
 		return;
 	}
-	if (seed001 && !was_in)
-		announce_user(c, room, "user-joined");
 	sd_ack_ok(ack,
 		  count_object("room", room, sio_room_size(c->svc->nsp, room)));
 }
@@ -74,21 +71,38 @@ static void on_leave(sd_client_t *c, const char *event, struct json_object *arg,
 		  count_object("room", room, sio_room_size(c->svc->nsp, room)));
 }
 
+/* {videoId, count} to the room of the video membership `m`. */
+static void viewers(sd_service_t *svc, const sd_member_t *m)
+{
+	sd_emit(svc, m->room, NULL, "video:viewers",
+		count_object("videoId", m->value,
+			     sio_room_size(svc->nsp, m->room)));
+}
+
+void sd_announce_join(sd_client_t *c, const sd_member_t *m)
+{
+	switch (m->kind) {
+	case SD_JOIN_CHAT: sd_chat_announce_join(c, m); break;
+	case SD_JOIN_VIDEO: viewers(c->svc, m); break;
+	case SD_JOIN_PLAIN:
+		if (strcmp(m->key, "roomId") == 0)
+			announce_user(c, m->room, "user-joined");
+		break;
+	case SD_JOIN_CHANNEL: break;
+	}
+}
+
 void sd_announce_leave(sd_client_t *c, const sd_member_t *m)
 {
-	sd_service_t *svc = c->svc;
 	sd_chat_stop_typing(c, m->room);
 	switch (m->kind) {
 	case SD_JOIN_CHAT: sd_chat_announce_leave(c, m); break;
-	case SD_JOIN_VIDEO:
-		sd_emit(svc, m->room, NULL, "video:viewers",
-			count_object("videoId", m->value,
-				     sio_room_size(svc->nsp, m->room)));
-		break;
+	case SD_JOIN_VIDEO: viewers(c->svc, m); break;
 	case SD_JOIN_PLAIN:
 		if (strcmp(m->key, "roomId") == 0)
 			announce_user(c, m->room, "user-left");
 		break;
+	case SD_JOIN_CHANNEL: break;
 	}
 }
 
@@ -179,17 +193,12 @@ static void on_video(sd_client_t *c, const char *event, struct json_object *arg,
 		return;
 	}
 	if (strcmp(event, "video:join") == 0) {
-		int was_in = sd_member_find(c, room) != NULL;
 		const char *err =
 		    sd_join(c, room, SD_JOIN_VIDEO, "videoId", id);
 		if (err) {
 			sd_ack_error(ack, err);
 			return;
 		}
-		if (!was_in)
-			sd_emit(svc, room, NULL, "video:viewers",
-				count_object("videoId", id,
-					     sio_room_size(svc->nsp, room)));
 	} else {
 		sd_leave(c, room);
 	}

@@ -1,6 +1,6 @@
 /* The service's frame: creation, the dispatch of events (rate limits,
- * argument parsing), connections and disconnections, memberships, and
- * the reply helpers the event modules share. */
+ * argument parsing), connections and disconnections, and the reply
+ * helpers the event modules share. */
 #include "service.h"
 #include "../common/clock.h"
 #include "static.h"
@@ -243,80 +243,6 @@ void sd_service_new_id(sd_service_t *svc, char out[24])
 		 (unsigned long long)++svc->next_id);
 }
 
-/* --- Memberships ----------------------------------------------------- */
-
-sd_member_t *sd_member_find(const sd_client_t *c, const char *room)
-{
-	for (sd_member_t *m = c->joined; m; m = m->next)
-		if (strcmp(m->room, room) == 0)
-			return m;
-	return NULL;
-}
-
-static void member_free(sd_member_t *m)
-{
-	free(m->value);
-	free(m);
-}
-
-const char *sd_join(sd_client_t *c, const char *room, sd_join_kind_t kind,
-		    const char *key, const char *value)
-{
-	if (!sd_valid_room(room))
-		return "invalid room";
-	if (!sd_may_join(c, room))
-		return "forbidden";
-	sd_member_t *m = sd_member_find(c, room);
-	if (m) {
-		char *v;
-		if (m->kind != SD_JOIN_PLAIN || kind == SD_JOIN_PLAIN)
-			return NULL;
-		if (!(v = strdup(value ? value : room)))
-			return "server error";
-		free(m->value);
-		m->value = v;
-		m->kind = kind;
-		m->key = key;
-		return NULL;
-	}
-	if (c->njoined >= c->svc->cfg->max_rooms_per_socket)
-		return "too many rooms";
-	size_t len = strlen(room);
-	m = calloc(1, sizeof(*m) + len + 1);
-	if (!m || !(m->value = strdup(value ? value : room)) ||
-	    sio_socket_join(c->sock, room) < 0) {
-		if (m)
-			member_free(m);
-		return "server error";
-	}
-	memcpy(m->room, room, len);
-	m->kind = kind;
-	m->key = key;
-	m->next = c->joined;
-	c->joined = m;
-	c->njoined++;
-	return NULL;
-}
-
-const char *sd_leave(sd_client_t *c, const char *room)
-{
-	if (!sd_may_leave(c, room))
-		return "forbidden";
-	for (sd_member_t **pp = &c->joined; *pp; pp = &(*pp)->next) {
-		sd_member_t *m = *pp;
-		if (strcmp(m->room, room) != 0)
-			continue;
-		*pp = m->next;
-		c->njoined--;
-		sio_socket_leave(c->sock, room);
-		sd_announce_leave(c, m);
-		member_free(m);
-		return NULL;
-	}
-	sio_socket_leave(c->sock, room);
-	return NULL;
-}
-
 /* --- Dispatch -------------------------------------------------------- */
 
 typedef struct sd_route {
@@ -423,6 +349,8 @@ static void on_connection(void *ud, sio_socket_t *s)
 		sio_socket_disconnect(s, 1);
 		return;
 	}
+	if (sio_socket_recovered(s))
+		sd_members_announce(c);
 	svc->metrics.connects++;
 	size_t n = sio_room_size(svc->nsp, NULL);
 	if (n > svc->peak)
@@ -439,12 +367,7 @@ static void on_disconnect(void *ud, sio_socket_t *s, const char *reason)
 		return;
 	sio_socket_set_data(s, NULL);
 	sd_chat_client_gone(c);
-	while (c->joined) {
-		sd_member_t *m = c->joined;
-		c->joined = m->next;
-		sd_announce_leave(c, m);
-		member_free(m);
-	}
+	sd_members_leave_all(c);
 	sd_user_detach(svc, c->user);
 	sd_client_free(c);
 }

@@ -102,6 +102,7 @@ typedef enum {
 	SD_JOIN_PLAIN, /* join:room, join-room, subscriptions */
 	SD_JOIN_CHAT,  /* chat:join: user counts and system messages */
 	SD_JOIN_VIDEO, /* video:join: viewer counts */
+	SD_JOIN_CHANNEL, /* channel:join (seed 004): one at a time */
 } sd_join_kind_t;
 
 /* A room joined through the service, remembered to announce the
@@ -125,7 +126,6 @@ struct sd_client {
 	unsigned attached : 1; /* counted in its user's sockets */
 	char **allowed; /* private rooms the token's "rooms" claim lists */
 	size_t nallowed;
-	char *channel; /* the channel room of channel:join (seed 004) */
 	sd_bucket_t events;
 	sd_member_t *joined;
 	size_t njoined;
@@ -231,23 +231,36 @@ void sd_emit_socket(sd_client_t *c, const char *event,
 void sd_emit_others(sd_client_t *c, const char *room, const char *event,
 		    struct json_object *data);
 
+/* --- Memberships (members.c) ---------------------------------------- */
+
 /* Joins `room` after the permission check, remembering `kind`, `key`
- * and `value` for the announcements of sd_leave() and the disconnect.
- * Returns NULL or an error message for the client ("invalid room",
- * "forbidden", "too many rooms", "server error"). Joining again is not an
- * error and changes nothing, but a chat or video join of a room joined
- * plainly makes it a chat or video membership. */
+ * and `value` (a `key` of the table in members.c) in the client and in
+ * the socket's state, and announces it (sd_announce_join()). Returns NULL
+ * or an error message for the client ("invalid room", "forbidden", "too
+ * many rooms", "server error"). Joining again is not an error and changes
+ * nothing, but a chat, video or channel join of a room joined plainly
+ * makes it that kind of membership (announced as a join). */
 const char *sd_join(sd_client_t *c, const char *room, sd_join_kind_t kind,
 		    const char *key, const char *value);
-/* Leaves `room` (nothing when not in it); returns NULL, or "forbidden"
- * for the rooms a client may not leave (sd_may_leave()). */
+/* Leaves `room` (nothing when not in it) and announces it; returns NULL,
+ * or "forbidden" for the rooms a client may not leave (sd_may_leave()). */
 const char *sd_leave(sd_client_t *c, const char *room);
-/* Announces that `c` left the room of `m` (its typing indicator stops;
- * chat: count and system message; video: viewers; seed 001: user-left),
- * after it left. */
-void sd_announce_leave(sd_client_t *c, const sd_member_t *m);
+/* The socket is going: every membership is announced left and freed (the
+ * socket's state keeps them, for a recovery). */
+void sd_members_leave_all(sd_client_t *c);
+/* The memberships the socket's state lists (`list`, its "memberships"),
+ * for the rooms a recovered socket is in again. -1 when out of memory. */
+int sd_members_restore(sd_client_t *c, struct json_object *list);
+/* Announces every membership as a join (a recovered socket is back). */
+void sd_members_announce(sd_client_t *c);
 /* The membership of `room`, or NULL. */
 sd_member_t *sd_member_find(const sd_client_t *c, const char *room);
+
+/* Announces that `c` joined the room of `m` (chat: count and system
+ * message; video: viewers; seed 001: user-joined) or left it (its typing
+ * indicator stops, and the same with "left", after it left) (rooms.c). */
+void sd_announce_join(sd_client_t *c, const sd_member_t *m);
+void sd_announce_leave(sd_client_t *c, const sd_member_t *m);
 
 /* --- Events ---------------------------------------------------------- */
 
@@ -281,7 +294,8 @@ void sd_chat_free_rooms(sd_service_t *svc);
 void sd_chat_client_gone(sd_client_t *c);
 /* `c` left `room`: its typing indicator there, if any, stops. */
 void sd_chat_stop_typing(sd_client_t *c, const char *room);
-/* `c` left the chat room of `m`: user count and system message. */
+/* `c` joined / left the chat room of `m`: user count and system message. */
+void sd_chat_announce_join(sd_client_t *c, const sd_member_t *m);
 void sd_chat_announce_leave(sd_client_t *c, const sd_member_t *m);
 /* Number of chat rooms with history. */
 size_t sd_chat_room_count(const sd_service_t *svc);
