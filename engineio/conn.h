@@ -33,6 +33,7 @@ typedef struct eio_conn {
 	unsigned in_recv : 1;	 /* inside wslay_event_recv() */
 	unsigned dirty : 1;	 /* output queued this loop iteration */
 	unsigned ws_closing : 1; /* our close frame is queued */
+	unsigned ws_partial_msg : 1; /* a fragmented message is not over */
 	unsigned in_head : 1;	 /* between a request's start and its headers */
 	int http_error;		 /* status for a failed parse (413, 431) */
 	/* the request head's size on the wire: the chunk being parsed, the
@@ -43,8 +44,9 @@ typedef struct eio_conn {
 	llhttp_t *parser;
 	eio_request_t *req; /* being parsed or awaiting its answer */
 	struct event *timer;
-	/* WebSocket state */
+	/* WebSocket state: wslay's context only while it holds something */
 	wslay_event_context_ptr ws;
+	uint64_t ws_left; /* bytes of whole frames wslay has yet to read */
 	eio_session_t *session; /* the session served: pending GET or WS */
 	struct eio_conn *prev, *next; /* server list (live or dead) */
 	struct eio_conn *next_dirty;  /* the server's list to flush */

@@ -315,6 +315,7 @@ void eio_server_free(eio_server_t *srv)
 	while (srv->conns)
 		eio__conn_close(srv->conns);
 	reap(srv);
+	eio__ws_pool_free(srv);
 	hmap_free(&srv->sessions);
 	hmap_free(&srv->per_address);
 	if (srv->reap_ev)

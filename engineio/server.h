@@ -7,10 +7,13 @@
 
 #include <event2/event.h>
 #include <event2/listener.h>
+#include <wslay/wslay.h>
 
 struct eio_conn;
 
 #define EIO_MAX_LISTENERS 16
+/* wslay contexts kept for reuse (about 8.5 KB each) */
+#define EIO_WS_POOL 64
 
 struct eio_server {
 	struct event_base *base;
@@ -38,6 +41,11 @@ struct eio_server {
 	hmap_t per_address; /* address -> open session count, with a limit */
 	/* control packets, built once */
 	eio_msg_t *msg_ping, *msg_noop, *msg_close, *msg_pong_probe;
+	/* wslay contexts not in use (websocket.c), and the connection whose
+	 * context wslay is running: its callbacks get the server */
+	wslay_event_context_ptr ws_pool[EIO_WS_POOL];
+	unsigned ws_npool;
+	struct eio_conn *ws_conn;
 };
 
 /* Routes a complete request read on `c` (`upgrade`: it asked for a

@@ -1,6 +1,10 @@
 /* WebSocket on an upgraded connection: the RFC 6455 handshake, wslay for
  * reading (reassembly, masking, UTF-8 checks, control frames), and data
- * frames written straight from shared messages. Internal to libengineio. */
+ * frames written straight from shared messages. wslay gets whole frames
+ * only, and its context exists only while it holds something (a
+ * fragmented message, a close, a pong to send): an idle connection has
+ * none, and the server keeps a few unused ones for the next reads.
+ * Internal to libengineio. */
 #ifndef EIO_WEBSOCKET_H
 #define EIO_WEBSOCKET_H
 
@@ -23,6 +27,9 @@ int eio__ws_send(eio_conn_t *c, eio_msg_t *msg);
 
 /* Queues a close frame (`code` 0: none) and closes once it is written. */
 void eio__ws_close(eio_conn_t *c, uint16_t code);
+
+/* Frees the server's pool of unused wslay contexts (at the end). */
+void eio__ws_pool_free(eio_server_t *srv);
 
 /* Bytes queued for writing. */
 size_t eio__ws_queued(const eio_conn_t *c);

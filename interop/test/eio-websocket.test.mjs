@@ -153,6 +153,73 @@ describe("websocket messages", () => {
   });
 });
 
+// The server gives its WebSocket parser whole frames only and keeps no
+// parser state for an idle connection: frames cut anywhere, and messages
+// left open between reads, must come through all the same.
+describe("websocket frames across reads", () => {
+  /** A PING round trip: the server has read all that was written before. */
+  async function roundTrip(conn, tag) {
+    await conn.write(buildFrame(OP.PING, tag));
+    const f = await readNonPing(conn, `the pong ${tag}`);
+    assert.deepEqual([f?.opcode, f?.payload.toString()], [OP.PONG, tag]);
+  }
+
+  test("a fragmented message open across reads, a ping in between", async () => {
+    const conn = await openRaw();
+    try {
+      await conn.write(buildFrame(OP.TEXT, "4open", { fin: false }));
+      await roundTrip(conn, "a");
+      await conn.write(buildFrame(OP.CONT, " across", { fin: false }));
+      await roundTrip(conn, "b");
+      await conn.write(buildFrame(OP.CONT, " reads", { fin: true }));
+      const f = await readNonPing(conn, "the echo");
+      assert.deepEqual([f?.opcode, f?.payload.toString()], [OP.TEXT, "4open across reads"]);
+    } finally {
+      conn.destroy();
+    }
+  });
+
+  test("frames cut at every byte, and several frames in one write", async () => {
+    const conn = await openRaw();
+    try {
+      const frames = Buffer.concat([
+        buildFrame(OP.TEXT, "4" + "x".repeat(200)), // a 16-bit length
+        buildFrame(OP.TEXT, "4second"),
+      ]);
+      for (let i = 0; i < frames.length; i += 7) {
+        await conn.write(frames.subarray(i, i + 7));
+        if (i < 40) await new Promise((r) => setImmediate(r));
+      }
+      const a = await readNonPing(conn, "the first echo");
+      assert.equal(a?.payload.toString(), "4" + "x".repeat(200));
+      const b = await readNonPing(conn, "the second echo");
+      assert.equal(b?.payload.toString(), "4second");
+      for (const byte of buildFrame(OP.TEXT, "4bytewise")) {
+        await conn.write(Buffer.from([byte]));
+        await new Promise((r) => setImmediate(r));
+      }
+      const c = await readNonPing(conn, "the bytewise echo");
+      assert.equal(c?.payload.toString(), "4bytewise");
+    } finally {
+      conn.destroy();
+    }
+  });
+
+  test("a header announcing more than maxPayload is refused (1009) before its payload comes", async () => {
+    const conn = await openRaw();
+    try {
+      const head = Buffer.alloc(14);
+      head[0] = 0x81; // FIN, text
+      head[1] = 0x80 | 127;
+      head.writeBigUInt64BE(BigInt(MAX_PAYLOAD + 1), 2);
+      await conn.write(head); // and nothing more
+      assert.equal(await expectRawClose(conn, 1009, "an oversized header"), 1009);
+    } finally {
+      conn.destroy();
+    }
+  });
+});
+
 describe("websocket errors", () => {
   test("invalid packet closes the connection", async () => {
     const ws = await openSession();
