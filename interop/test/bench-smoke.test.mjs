@@ -1,7 +1,8 @@
 // A short smoke run of the load generator (bench/sio-bench) against the
 // server under test: every scenario completes with every client connected,
-// no error and nothing lost. The full benchmark lives in bench/; no timing
-// is asserted here.
+// no error and nothing lost; and one of bench/floor (no server: one write()
+// of a frame per socket). The full benchmark lives in bench/; no timing is
+// asserted here.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
@@ -13,6 +14,9 @@ import { INTEROP_DIR } from "../lib/server.mjs";
 const BENCH = process.env.SIO_BENCH
   ? path.resolve(process.env.SIO_BENCH)
   : path.join(INTEROP_DIR, "..", "build", "bench", "sio-bench");
+
+// bench/floor is built next to sio-bench
+const FLOOR = path.join(path.dirname(BENCH), "floor");
 
 const srv = useSioServer({ pingInterval: 25000, pingTimeout: 20000 });
 
@@ -63,5 +67,28 @@ describe("load generator smoke run", () => {
     const r = await bench(["--scenario", "churn", "--clients", "10", "--duration", "1"]);
     assert.equal(r.errors, 0);
     assert.ok(r.msgs_delivered > 0, "no session completed");
+  });
+});
+
+describe("floor smoke run", () => {
+  test("floor: 50 sockets, 10 rounds: frames written, JSON on the last line", async () => {
+    assert.ok(existsSync(FLOOR), `floor not found at ${FLOOR} (build it, next to sio-bench)`);
+    const out = await new Promise((resolve, reject) => {
+      execFile(FLOOR, ["--clients", "50", "--rate", "10", "--duration", "1", "--json"],
+        { timeout: 30_000 }, (err, stdout, stderr) => {
+          if (err) return reject(new Error(`floor: ${err.message}\n${stderr}`));
+          resolve(stdout);
+        });
+    });
+    const r = JSON.parse(out.trim().split("\n").pop());
+    assert.equal(r.scenario, "floor");
+    assert.equal(r.clients, 50);
+    assert.equal(r.rate, 10);
+    assert.ok(r.frames > 0, "no frame written");
+    assert.equal(r.writes, r.rounds * 50, "one write per socket per round");
+    assert.ok(r.frames <= r.writes);
+    assert.equal(r.frame_bytes, r.payload_bytes + 2);
+    for (const k of ["duration_s", "cpu_s", "frames_per_cpu_s", "us_per_frame"])
+      assert.equal(typeof r[k], "number", k);
   });
 });
