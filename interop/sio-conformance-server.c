@@ -34,6 +34,8 @@
  *     "disconnect-sockets" (room) -> sockets of room disconnected (close);
  *     "redis-state" (ack) -> ack("off" | "connecting" | "connected");
  *     "server-count" (ack) -> ack(number of servers) (PUBSUB NUMSUB).
+ *   --redis-sharded: with --redis, the sharded adapter
+ *     (sio_options_t.redis_sharded; SHARDNUMSUB for "server-count").
  * Prints "listening 127.0.0.1:PORT" once ready; SIGTERM or SIGINT stops it
  * with exit status 0. */
 #include "sio.h"
@@ -502,7 +504,8 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: sio-conformance-server [--port N] [--ping-interval MS]"
-		" [--ping-timeout MS] [--recovery-window MS] [--redis URL]\n"
+		" [--ping-timeout MS] [--recovery-window MS] [--redis URL]"
+		" [--redis-sharded]\n"
 		"  --port N            TCP port on 127.0.0.1 (default 3000, 0: "
 		"any)\n"
 		"  --ping-interval MS  Engine.IO ping interval (default 300)\n"
@@ -511,6 +514,8 @@ static void usage(FILE *f)
 		"off)\n"
 		"  --redis URL         a cluster node through Redis "
 		"(redis://HOST[:PORT])\n"
+		"  --redis-sharded     with --redis: Redis 7 sharded pub/sub "
+		"(createShardedAdapter)\n"
 		"  --help              this text\n");
 }
 
@@ -518,8 +523,13 @@ int main(int argc, char **argv)
 {
 	long port = 3000, interval = 300, timeout = 200, recovery = 0;
 	const char *redis = NULL;
+	int sharded = 0;
 	for (int i = 1; i < argc; i++) {
 		long *dst = NULL, max = 86400000;
+		if (strcmp(argv[i], "--redis-sharded") == 0) {
+			sharded = 1;
+			continue;
+		}
 		if (strcmp(argv[i], "--redis") == 0 && i + 1 < argc) {
 			redis = argv[++i];
 			if (sio_redis_url_check(redis) < 0) {
@@ -558,6 +568,7 @@ int main(int argc, char **argv)
 	opts.connect_timeout_ms = 1000;
 	opts.recovery_window_ms = (unsigned)recovery;
 	opts.redis_url = redis;
+	opts.redis_sharded = sharded;
 	sio_server_t *srv = base ? sio_server_new(base, &opts) : NULL;
 	if (!srv) {
 		fprintf(stderr, "sio-conformance-server: out of memory\n");

@@ -19,9 +19,12 @@ static sio_nsp_t *nsp_new(sio_server_t *srv, const char *name, int cluster)
 	nsp->srv = srv;
 	nsp->h = &nsp->own;
 	nsp->name = strdup(name);
-	nsp->adapter = cluster && srv->redis
-			   ? sio__adapter_redis_new(srv->redis, nsp)
-			   : sio__adapter_memory_new(nsp);
+	if (cluster && srv->redis && srv->opts.redis_sharded)
+		nsp->adapter = sio__adapter_sharded_new(srv->redis, nsp);
+	else if (cluster && srv->redis)
+		nsp->adapter = sio__adapter_redis_new(srv->redis, nsp);
+	else
+		nsp->adapter = sio__adapter_memory_new(nsp);
 	if (srv->opts.recovery_window_ms)
 		nsp->recovery =
 		    sio__recovery_new(srv->base, srv->opts.recovery_window_ms);

@@ -99,8 +99,17 @@ typedef struct sio_options {
 	 * reconnection. What is published while Redis is unreachable is
 	 * lost (this node's own sockets still get it). Copied. */
 	const char *redis_url;
-	/* The channel prefix (the adapter's `key`). NULL: "socket.io". */
+	/* The channel prefix (the adapter's `key`, or the sharded adapter's
+	 * `channelPrefix`). NULL: "socket.io". */
 	const char *redis_key;
+	/* Non-zero: Redis 7 sharded pub/sub (SPUBLISH, SSUBSCRIBE), wire-
+	 * compatible with createShardedAdapter of @socket.io/redis-adapter
+	 * 8.3 (subscriptionMode "dynamic": one channel per namespace, one
+	 * per public room, one for the answers to each node). Every node of
+	 * a cluster uses the same mode; the redis-emitter speaks the classic
+	 * one only. sio_server_count() then counts with PUBSUB SHARDNUMSUB.
+	 * Default 0: classic pub/sub. */
+	int redis_sharded;
 } sio_options_t;
 
 void sio_options_init(sio_options_t *opts);
