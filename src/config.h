@@ -69,6 +69,7 @@ typedef struct sd_config {
 	char *log_file;		    /* --log-file, NULL: stderr */
 	char *static_dir;	    /* --static-dir, the installed demo */
 	char *redis;		    /* --redis URL, NULL: in memory */
+	int redis_sharded;	    /* --redis-sharded: sharded pub/sub */
 	unsigned shutdown_grace_ms; /* --shutdown-grace, 10000 */
 	char *config; /* --config or SOCKETIOD_CONFIG: the file read, or NULL */
 } sd_config_t;
