@@ -757,8 +757,9 @@ static int js_cluster(sio_rmsg_t *m, json_object *o)
 	    !json_object_is_type(v, json_type_string) || !(m->nsp = js_room(v)))
 		return -EINVAL;
 	json_object *data = js_get(o, "data");
-	if (!data || json_object_is_type(data, json_type_null))
-		return 0; /* heartbeats */
+	if (m->type == SIO_CMSG_INITIAL_HEARTBEAT ||
+	    m->type == SIO_CMSG_HEARTBEAT || m->type == SIO_CMSG_ADAPTER_CLOSE)
+		return 0; /* no data */
 	if (!json_object_is_type(data, json_type_object))
 		return -EINVAL;
 	if ((v = js_get(data, "requestId")) &&
@@ -1067,8 +1068,8 @@ int sio__cmsg_encode(const char *uid, const char *nsp, int type,
 		pack_str(&pk, uid) || pack_str(&pk, "nsp") ||
 		pack_str(&pk, nsp) || pack_str(&pk, "type") ||
 		msgpack_pack_int(&pk, type);
-	if (r == 0 && d)
-		r = pack_str(&pk, "data") || pack_json(&pk, d, &args);
+	if (r == 0 && d && (r = pack_str(&pk, "data")) == 0)
+		r = pack_json(&pk, d, &args); /* -EINVAL: a placeholder */
 	json_object_put(d);
 	return finish_sbuf(&sb, r, out, len);
 }

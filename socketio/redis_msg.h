@@ -103,7 +103,7 @@ void sio__rmsg_free(sio_rmsg_t *m);
 
 /* Decodes a message of the sharded adapter: JSON when it starts with '{',
  * msgpack otherwise. `type` is a SIO_CMSG_ type (required, as `nsp`);
- * from `data` (absent for heartbeats): requestId, opts (rooms, except,
+ * from `data` (an object; ignored for heartbeats and ADAPTER_CLOSE): requestId, opts (rooms, except,
  * flags), rooms (`targets`), close, and the event: packet.data of a
  * BROADCAST (which must have opts), packet of a SERVER_SIDE_EMIT.
  * Returns 0, -EINVAL, -ENOMEM; on failure `out` holds nothing to free. */
