@@ -35,7 +35,10 @@
  *     "redis-state" (ack) -> ack("off" | "connecting" | "connected");
  *     "server-count" (ack) -> ack(number of servers) (PUBSUB NUMSUB).
  *   --redis-sharded: with --redis, the sharded adapter
- *     (sio_options_t.redis_sharded; SHARDNUMSUB for "server-count").
+ *     (sio_options_t.redis_sharded; SHARDNUMSUB for "server-count"), and
+ *     "server-side-emit-with-ack" (ack) -> ack(err, responses) of a
+ *       server-side emit of "server-side" ("q") waiting for the other
+ *       servers' answers (err null, or "error N").
  * Prints "listening 127.0.0.1:PORT" once ready; SIGTERM or SIGINT stops it
  * with exit status 0. */
 #include "sio.h"
@@ -483,6 +486,42 @@ static void on_server_count(void *ud, sio_socket_t *s, const char *event,
 		count_answered(copy, r, 0);
 }
 
+static void side_answered(void *ud, int err, const char *responses)
+{
+	sio_ack_t *ack = ud;
+	size_t n = strlen(responses) + 32;
+	char *json = malloc(n);
+	if (json) {
+		if (err)
+			snprintf(json, n, "[\"error %d\",%s]", err, responses);
+		else
+			snprintf(json, n, "[null,%s]", responses);
+		sio_args_t a = {json, 0, NULL, 0};
+		sio_ack_send(ack, &a); /* -EINVAL if the socket has gone */
+		free(json);
+	}
+	free(ack);
+}
+
+/* "server-side-emit-with-ack" (ack) -> ack(err, responses) */
+static void on_server_side_with_ack(void *ud, sio_socket_t *s,
+				    const char *event, const sio_args_t *args,
+				    sio_ack_t *ack)
+{
+	(void)ud;
+	(void)event;
+	(void)args;
+	sio_ack_t *copy = malloc(sizeof(*copy));
+	if (!copy)
+		return;
+	*copy = *ack;
+	sio_args_t q = {"[\"q\"]", 0, NULL, 0};
+	int r = sio_server_side_emit_with_ack(sio_socket_nsp(s), "server-side",
+					      &q, 0, side_answered, copy);
+	if (r < 0)
+		side_answered(copy, r, "[]");
+}
+
 static void on_signal(evutil_socket_t sig, short what, void *arg)
 {
 	(void)sig;
@@ -605,7 +644,9 @@ int main(int argc, char **argv)
 	    sio_nsp_on(root, "disconnect-sockets", on_disconnect_sockets,
 		       NULL) ||
 	    sio_nsp_on(root, "redis-state", on_redis_state, NULL) ||
-	    sio_nsp_on(root, "server-count", on_server_count, NULL)) {
+	    sio_nsp_on(root, "server-count", on_server_count, NULL) ||
+	    sio_nsp_on(root, "server-side-emit-with-ack",
+		       on_server_side_with_ack, NULL)) {
 		fprintf(stderr, "sio-conformance-server: out of memory\n");
 		return 1;
 	}

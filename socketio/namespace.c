@@ -360,3 +360,15 @@ int sio_server_side_emit(sio_nsp_t *nsp, const char *event,
 {
 	return nsp->adapter->ops->server_side_emit(nsp->adapter, event, args);
 }
+
+int sio_server_side_emit_with_ack(sio_nsp_t *nsp, const char *event,
+				  const sio_args_t *args, unsigned timeout_ms,
+				  sio_server_side_ack_fn cb, void *ud)
+{
+	const sio_adapter_ops_t *ops = nsp->adapter->ops;
+	if (!ops->server_side_emit_ack)
+		return -EOPNOTSUPP;
+	return ops->server_side_emit_ack(nsp->adapter, event, args,
+					 timeout_ms ? timeout_ms : 5000, cb,
+					 ud);
+}

@@ -779,6 +779,24 @@ static int js_cluster(sio_rmsg_t *m, json_object *o)
 	}
 	if (m->type == SIO_CMSG_SERVER_SIDE_EMIT)
 		return js_event(m, js_get(data, "packet"));
+	if (m->type == SIO_CMSG_SERVER_SIDE_EMIT_RESPONSE ||
+	    m->type == SIO_CMSG_BROADCAST_ACK) { /* [packet] */
+		json_object *a = json_object_new_array();
+		json_object *p = js_get(data, "packet");
+		if (!a || json_object_array_add(a, json_object_get(p)) < 0) {
+			json_object_put(p);
+			json_object_put(a);
+			return -ENOMEM;
+		}
+		size_t len;
+		const char *text = json_object_to_json_string_length(
+		    a, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE,
+		    &len);
+		m->args = text ? dup_n(text, len) : NULL;
+		m->args_len = len;
+		json_object_put(a);
+		return m->args ? 0 : -ENOMEM;
+	}
 	return 0;
 }
 

@@ -248,6 +248,23 @@ size_t sio_room_size(sio_nsp_t *nsp, const char *room);
  * (-EINVAL): the adapter sends these requests as JSON. */
 int sio_server_side_emit(sio_nsp_t *nsp, const char *event,
 			 const sio_args_t *args);
+/* The same, waiting for one answer from each other server (Node's
+ * serverSideEmitWithAck), with the sharded Redis adapter only: `cb` gets
+ * err 0 and the JSON array of the answers once every other server
+ * answered (at once "[]" when there is none: the count is PUBSUB
+ * SHARDNUMSUB, as Node's), or -ETIMEDOUT and the answers so far after
+ * `timeout_ms` (0: 5000, Node's), or -ECONNRESET and those so far when
+ * Redis went away or the server is freed first. `responses` is valid
+ * during the call; binary parts of answers are left as placeholder
+ * objects {"_placeholder":true,"num":N}, without their bytes. Binary
+ * arguments may be sent. Returns 0, or without calling `cb`:
+ * -EOPNOTSUPP in memory or with the classic adapter, -EPIPE while Redis is
+ * unreachable, -EINVAL (arguments that are not a JSON array), -ENOMEM. */
+typedef void (*sio_server_side_ack_fn)(void *ud, int err,
+				       const char *responses);
+int sio_server_side_emit_with_ack(sio_nsp_t *nsp, const char *event,
+				  const sio_args_t *args, unsigned timeout_ms,
+				  sio_server_side_ack_fn cb, void *ud);
 
 /* The number of servers of the cluster (Node's serverCount(): PUBSUB
  * NUMSUB of the namespace's request channel, this one included), given

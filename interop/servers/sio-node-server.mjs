@@ -151,6 +151,12 @@ if (opts.redis) {
   const pub = createClient({ url: opts.redis });
   const sub = pub.duplicate();
   for (const c of [pub, sub]) c.on("error", () => {}); // reconnects by itself
+  // the sharded adapter (8.3) subscribes to room channels without
+  // catching: while Redis is down those promises reject, which would end
+  // the process
+  process.on("unhandledRejection", (e) => {
+    process.stderr.write(`unhandled rejection (Redis down?): ${e?.message}\n`);
+  });
   await Promise.all([pub.connect(), sub.connect()]);
   io.adapter(opts.redisSharded ? createShardedAdapter(pub, sub) : createAdapter(pub, sub));
   redisClients = [pub, sub];

@@ -9,8 +9,8 @@
 // Checks: the server count (PUBSUB SHARDNUMSUB, asked from C and from
 // Node); broadcasts to all, to a room (its own channel) and to a socket's
 // id (the namespace's channel) cross every node both ways; except; binary
-// arguments both ways; serverSideEmit both ways, and Node's
-// serverSideEmitWithAck answered by both C nodes; fetchSockets,
+// arguments both ways; serverSideEmit both ways, with acks both ways
+// (Node's answered by both C nodes, a C node's by Node and the other C); fetchSockets,
 // socketsJoin, disconnectSockets and broadcasts with acks from the Node.js
 // server reach C sockets (and socketsJoin from C reaches Node's); rooms
 // left and joined again still get their broadcasts; Redis killed and
@@ -20,6 +20,7 @@
 // another binary).
 import { describe, test, before, after } from "node:test";
 import assert from "node:assert/strict";
+import { createClient } from "redis";
 import { startSioC, startSioNode } from "../lib/server.mjs";
 import { REDIS, freePort, startRedis, eventually } from "../lib/redis.mjs";
 import { connect, ack, norm, disconnected } from "../lib/sio.mjs";
@@ -73,11 +74,37 @@ describe("sharded cluster over Redis (C and Node.js nodes)", { skip }, () => {
     a.label = "a (C node 1)";
     b.label = "b (C node 2)";
     n.label = "n (Node.js node)";
+    [a.node, b.node, n.node] = [c1, c2, node];
     return [a, b, n];
   }
 
+  /** PUBSUB SHARDNUMSUB of `channel`. */
+  async function shardNumSub(channel) {
+    const client = createClient({ url });
+    client.on("error", () => {});
+    await client.connect();
+    try {
+      const [, count] = await client.sendCommand(["PUBSUB", "SHARDNUMSUB", channel]);
+      return Number(count);
+    } finally {
+      await client.disconnect();
+    }
+  }
+
+  /**
+   * Joins each socket to the room (acked by its node), then waits until
+   * the room's channel has a subscriber on each of their nodes: a node
+   * subscribes to a room's channel (socket.io#/#ROOM#) when the room is
+   * created there, without waiting for Redis, so a broadcast to that room
+   * sent at once by another node could find nobody yet (Node's sharded
+   * adapter behaves the same).
+   */
   async function join(room, ...sockets) {
     for (const s of sockets) assert.deepEqual(await ack(s, "join", room), ["ok"]);
+    const nodes = new Set(sockets.map((s) => s.node)).size;
+    await eventually(async () => {
+      assert.equal(await shardNumSub(`socket.io#/#${room}#`), nodes);
+    }, `the channel of room ${room} subscribed on ${nodes} nodes`);
   }
 
   /** Until `to` gets `event` with args matching `expect` after `send()`. */
@@ -153,6 +180,9 @@ describe("sharded cluster over Redis (C and Node.js nodes)", { skip }, () => {
     await join(room, a);
     await crosses(() => n.emit("broadcast", room, "first"), a, "broadcast", ["first"]);
     assert.deepEqual(await ack(a, "leave", room), ["ok"]);
+    await eventually(async () => {
+      assert.equal(await shardNumSub(`socket.io#/#${room}#`), 0);
+    }, "the room's channel unsubscribed");
     n.emit("broadcast", room, "while-out");
     await sleep(200);
     const sentinel = uniq("sentinel");
@@ -218,6 +248,17 @@ describe("sharded cluster over Redis (C and Node.js nodes)", { skip }, () => {
     const [err, responses] = await ack(n, "server-side-emit-with-ack");
     assert.equal(err, null);
     assert.deepEqual(responses, ["c", "c"]);
+  });
+
+  test("serverSideEmit with acks from a C node gets the Node node's and the other C node's answers", async (t) => {
+    const [a, b, n] = await trio(t);
+    const [err, responses] = await ack(a, "server-side-emit-with-ack");
+    assert.equal(err, null);
+    assert.deepEqual(responses.sort(), ["c", "node"]);
+    // the others' handlers ran, the sender's did not
+    assert.deepEqual(await n.inbox.args("server-side-received", "the emit at the Node node"), ["q"]);
+    assert.deepEqual(await b.inbox.args("server-side-received", "the emit at C node 2"), ["q"]);
+    assert.equal(a.inbox.pending("server-side-received").length, 0);
   });
 
   test("fetchSockets from the Node.js server returns C sockets", async (t) => {

@@ -424,6 +424,22 @@ static void test_sharded_json(void)
 	CHECK_INT(m.type, SIO_CMSG_DISCONNECT_SOCKETS);
 	CHECK_INT(m.close, 1);
 	sio__rmsg_free(&m);
+	/* answers: args is [packet] */
+	CHECK_INT(sio__cmsg_decode(BYTES(
+		      "{\"type\":10,\"data\":{\"requestId\":\"s1\",\"packet\":"
+		      "{\"x\":[1,\"é\"]}},\"uid\":\"cc\",\"nsp\":\"/\"}"),
+				   &m),
+		  0);
+	CHECK_INT(m.type, SIO_CMSG_SERVER_SIDE_EMIT_RESPONSE);
+	CHECK_STR(m.request_id, "s1");
+	CHECK_STR(m.args, "[{\"x\":[1,\"é\"]}]");
+	sio__rmsg_free(&m);
+	CHECK_INT(sio__cmsg_decode(BYTES("{\"type\":12,\"data\":{\"requestId\":"
+					 "\"b\"},\"uid\":\"cc\",\"nsp\":\"/\"}"),
+				   &m),
+		  0);
+	CHECK_STR(m.args, "[null]");
+	sio__rmsg_free(&m);
 	/* heartbeats (other versions send them): no data */
 	CHECK_INT(sio__cmsg_decode(
 		      BYTES("{\"uid\":\"ee\",\"nsp\":\"/\",\"type\":1}"), &m),
