@@ -169,9 +169,12 @@ static int s_join(sio_adapter_t *a, sio_socket_t *s, const char *room)
 
 static void s_leave(sio_adapter_t *a, sio_socket_t *s, const char *room)
 {
+	/* `room` may be the room's own name, freed with the room */
+	char *name = strdup(room);
 	sio__adapter_memory_ops.leave(a, s, room);
-	if (!hmap_get(&a->rooms, room))
-		unsubscribe_room((sadapter_t *)a, room);
+	if (name && !hmap_get(&a->rooms, name))
+		unsubscribe_room((sadapter_t *)a, name);
+	free(name);
 }
 
 static void s_leave_all(sio_adapter_t *a, sio_socket_t *s)

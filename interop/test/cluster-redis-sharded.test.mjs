@@ -25,6 +25,7 @@ import { startSioC, startSioNode } from "../lib/server.mjs";
 import { REDIS, freePort, startRedis, eventually } from "../lib/redis.mjs";
 import { connect, ack, norm, disconnected } from "../lib/sio.mjs";
 import { sleep } from "../lib/util.mjs";
+import { launchSocketiod, stopClean, user, call, next, http } from "../lib/socketiod.mjs";
 
 const skip = REDIS ? false : "redis-server is not installed (apt-get install redis-server)";
 // a skipped test, so that the runner's summary counts it
@@ -192,6 +193,26 @@ describe("sharded cluster over Redis (C and Node.js nodes)", { skip }, () => {
     await crosses(() => n.emit("broadcast", room, "second"), a, "broadcast", ["second"]);
   });
 
+  test("a room left and joined again at once keeps its broadcasts", async (t) => {
+    const [a, , n] = await trio(t);
+    const room = uniq("flip");
+    await join(room, a);
+    // both in one write: the C node unsubscribes the room's channel and
+    // subscribes it again before Redis answers the first
+    for (let i = 0; i < 5; i++) {
+      a.emit("leave", room);
+      a.emit("join", room);
+    }
+    assert.deepEqual(await ack(a, "join", room), ["ok"]);
+    await eventually(async () => {
+      assert.equal(await shardNumSub(`socket.io#/#${room}#`), 1);
+    }, "the room's channel subscribed");
+    for (let i = 0; i < 3; i++) {
+      const x = uniq("after-flip");
+      await crosses(() => n.emit("broadcast", room, x), a, "broadcast", [x]);
+    }
+  });
+
   test("broadcast to a socket's id crosses both ways", async (t) => {
     const [a, b, n] = await trio(t);
     n.emit("broadcast", a.id, "to-a-from-node");
@@ -340,5 +361,46 @@ describe("sharded cluster over Redis (C and Node.js nodes)", { skip }, () => {
       assert.deepEqual(await ack(a, "server-count"), [3]);
     }, "three servers again");
     assert.ok(a.connected && b.connected && n.connected, "clients still connected");
+  });
+});
+
+describe("socketiod nodes over sharded Redis", { skip }, () => {
+  const KEY = "sharded-cluster-test-key-0123456789";
+  let redis, url, d1, d2;
+
+  before(async () => {
+    const port = await freePort();
+    redis = await startRedis(port);
+    url = `redis://127.0.0.1:${port}`;
+    d1 = await launchSocketiod(["--api-key", KEY, "--redis", url, "--redis-sharded"]);
+    d2 = await launchSocketiod(["--api-key", KEY, "--redis", url], { env: { SOCKETIOD_REDIS_SHARDED: "true" } });
+  });
+
+  after(async () => {
+    const errors = [];
+    for (const d of [d1, d2]) if (d) await stopClean(d).catch((e) => errors.push(e));
+    if (redis) await redis.stop();
+    if (errors.length) throw errors[0];
+  });
+
+  test("a chat room spans the nodes; /api/emit on one reaches the other's clients", async (t) => {
+    for (const d of [d1, d2]) {
+      await eventually(async () => {
+        assert.equal((await http(d.url, "GET", "/health")).json.redis, "connected");
+      }, "/health says connected");
+    }
+    const room = uniq("chat");
+    const a = await user(t, d1.url, { userId: uniq("alice"), username: "alice" });
+    const b = await user(t, d2.url, { userId: uniq("bob"), username: "bob" });
+    assert.equal((await call(a, "chat:join", { room })).ok, true);
+    assert.equal((await call(b, "chat:join", { room })).ok, true);
+    const sys = await next(a, "chat:message", (m) => m.system);
+    assert.equal(sys.message, "bob joined");
+    assert.equal((await call(a, "chat:message", { room, message: "hello from node 1" })).ok, true);
+    const m = await next(b, "chat:message", (x) => !x.system);
+    assert.equal(m.message, "hello from node 1");
+    const r = await http(d2.url, "POST", "/api/emit", { key: KEY, body: { event: "now-playing", data: { title: "x" } } });
+    assert.equal(r.status, 200);
+    assert.deepEqual(await next(a, "now-playing"), { title: "x" });
   });
 });
