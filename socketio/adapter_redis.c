@@ -306,7 +306,15 @@ static void detach(sio_redis_t *r)
 		ra->r = NULL;
 }
 
-static const sio_redis_hooks_t hooks = {subscribe_all, on_message, detach};
+static int counted(sio_redis_t *r, const char *channel)
+{
+	(void)r;
+	(void)channel;
+	return 1; /* one pattern and one channel per namespace */
+}
+
+static const sio_redis_hooks_t hooks = {subscribe_all, on_message, detach,
+					counted};
 
 sio_redis_t *sio__redis_new(sio_server_t *srv, const char *url, const char *key)
 {

@@ -530,7 +530,16 @@ static void detach(sio_redis_t *r)
 		sa->r = NULL;
 }
 
-static const sio_redis_hooks_t hooks = {subscribe_all, on_message, detach};
+/* The namespace's channel and this node's answers; not the rooms'. */
+static int counted(sio_redis_t *r, const char *channel)
+{
+	sadapter_t *sa = hmap_get(&r->routes, channel);
+	return sa && (strcmp(channel, sa->channel) == 0 ||
+		      strcmp(channel, sa->response) == 0);
+}
+
+static const sio_redis_hooks_t hooks = {subscribe_all, on_message, detach,
+					counted};
 
 sio_redis_t *sio__redis_sharded_new(sio_server_t *srv, const char *url,
 				    const char *key)

@@ -188,7 +188,8 @@ static void on_sub_reply(redisAsyncContext *ac, void *reply, void *priv)
 	const char *kind = rep->element[0]->str;
 	if (strcmp(kind, "subscribe") == 0 || strcmp(kind, "psubscribe") == 0 ||
 	    strcmp(kind, "ssubscribe") == 0) {
-		if (c->r->sub_pending)
+		if (c->r->sub_pending && rep->element[1]->type == REDIS_REPLY_STRING &&
+		    c->r->hooks->counted(c->r, rep->element[1]->str))
 			c->r->sub_pending--;
 	} else if (strcmp(kind, "unsubscribe") == 0 &&
 		   rep->element[1]->type == REDIS_REPLY_STRING) {
@@ -299,15 +300,18 @@ void sio__redis_subscribe(sio_redis_t *r, const char *cmd, const char *channel)
 		size_t len;
 		char *buf = resp("SUBSCRIBE", channel, "SSUBSCRIBE", channel,
 				 &len);
-		if (buf && redisAsyncFormattedCommand(ac, on_sub_reply, &r->sub,
-						      buf, len) == REDIS_OK)
+		if (buf &&
+		    redisAsyncFormattedCommand(ac, on_sub_reply, &r->sub, buf,
+					       len) == REDIS_OK &&
+		    r->hooks->counted(r, channel))
 			r->sub_pending += 2;
 		free(buf);
 		return;
 	}
 #endif
 	if (redisAsyncCommand(ac, on_sub_reply, &r->sub, "%s %s", cmd,
-			      channel) == REDIS_OK)
+			      channel) == REDIS_OK &&
+	    r->hooks->counted(r, channel))
 		r->sub_pending++;
 }
 

@@ -39,6 +39,13 @@ typedef struct sio_redis_hooks {
 			const char *payload, size_t len, int pattern);
 	/* sio__redis_free(): forget `r` (the adapters stay, in memory). */
 	void (*detach)(sio_redis_t *r);
+	/* Whether the subscription to `channel` counts for the state
+	 * (sio_server_redis_state() says connected once every counted one
+	 * is confirmed): the lasting ones do; those that come and go with
+	 * rooms do not (hiredis may drop their confirmations, see
+	 * sio__redis_sunsubscribe()). The answer must not change while a
+	 * subscription is in flight. */
+	int (*counted)(sio_redis_t *r, const char *channel);
 } sio_redis_hooks_t;
 
 struct sio_redis {

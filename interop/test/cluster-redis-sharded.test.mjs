@@ -211,6 +211,11 @@ describe("sharded cluster over Redis (C and Node.js nodes)", { skip }, () => {
       const x = uniq("after-flip");
       await crosses(() => n.emit("broadcast", room, x), a, "broadcast", [x]);
     }
+    // and the node's state is not left waiting for confirmations that
+    // hiredis dropped
+    await eventually(async () => {
+      assert.deepEqual(await ack(a, "redis-state"), ["connected"]);
+    }, "C node 1 says connected");
   });
 
   test("broadcast to a socket's id crosses both ways", async (t) => {
