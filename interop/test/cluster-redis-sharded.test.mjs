@@ -31,6 +31,18 @@ const skip = REDIS ? false : "redis-server is not installed (apt-get install red
 // a skipped test, so that the runner's summary counts it
 if (skip) test("sharded cluster tests over Redis", { skip }, () => {});
 
+/** PUBSUB `args` on the Redis at `url`. */
+async function pubsub(url, ...args) {
+  const client = createClient({ url });
+  client.on("error", () => {});
+  await client.connect();
+  try {
+    return await client.sendCommand(["PUBSUB", ...args]);
+  } finally {
+    await client.disconnect();
+  }
+}
+
 let seq = 0;
 const uniq = (tag) => `${tag}-${process.pid}-${++seq}`;
 
@@ -81,15 +93,8 @@ describe("sharded cluster over Redis (C and Node.js nodes)", { skip }, () => {
 
   /** PUBSUB SHARDNUMSUB of `channel`. */
   async function shardNumSub(channel) {
-    const client = createClient({ url });
-    client.on("error", () => {});
-    await client.connect();
-    try {
-      const [, count] = await client.sendCommand(["PUBSUB", "SHARDNUMSUB", channel]);
-      return Number(count);
-    } finally {
-      await client.disconnect();
-    }
+    const [, count] = await pubsub(url, "SHARDNUMSUB", channel);
+    return Number(count);
   }
 
   /**
@@ -398,6 +403,11 @@ describe("socketiod nodes over sharded Redis", { skip }, () => {
     const a = await user(t, d1.url, { userId: uniq("alice"), username: "alice" });
     const b = await user(t, d2.url, { userId: uniq("bob"), username: "bob" });
     assert.equal((await call(a, "chat:join", { room })).ok, true);
+    // node 1 subscribed to the room's channel (without waiting for
+    // Redis) before node 2 announces bob there
+    await eventually(async () => {
+      assert.equal((await pubsub(url, "SHARDCHANNELS", `socket.io#/#*${room}*`)).length, 1);
+    }, "the chat room's channel subscribed");
     assert.equal((await call(b, "chat:join", { room })).ok, true);
     const sys = await next(a, "chat:message", (m) => m.system);
     assert.equal(sys.message, "bob joined");
