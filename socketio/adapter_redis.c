@@ -167,9 +167,8 @@ static void remote_answer(sio_cluster_acks_t *c, const sio_args_t *args)
 	remote_ack_t *ra = (remote_ack_t *)c;
 	uint8_t *msg;
 	size_t len;
-	if (!ra->r->closing &&
-	    sio__rmsg_encode_broadcast_ack(ra->request_id, args, &msg, &len) ==
-		0) {
+	if (!ra->r->closing && sio__rmsg_encode_broadcast_ack(
+				   ra->request_id, args, &msg, &len) == 0) {
 		publish(ra->r, ra->response, msg, len);
 		free(msg);
 	}

@@ -207,10 +207,11 @@ static void remote_answer(sio_cluster_acks_t *c, const sio_args_t *args)
 	sio__sbuf_puts(&b, "{\"requestId\":");
 	sio__sbuf_quote(&b, ra->request_id);
 	sio__sbuf_puts(&b, ",\"packet\":");
-	sio__sbuf_puts(&b, first ? json_object_to_json_string_ext(
-				       first, JSON_C_TO_STRING_PLAIN |
-						  JSON_C_TO_STRING_NOSLASHESCAPE)
-				 : "null");
+	sio__sbuf_puts(&b, first
+			       ? json_object_to_json_string_ext(
+				     first, JSON_C_TO_STRING_PLAIN |
+						JSON_C_TO_STRING_NOSLASHESCAPE)
+			       : "null");
 	sio__sbuf_puts(&b, "}");
 	respond(ra->sa, ra->requester, SIO_CMSG_BROADCAST_ACK, &b, args->bins,
 		args->nbins);
@@ -334,7 +335,10 @@ static void ss_finish(ss_request_t *q, int err)
 		sio_server_side_ack_fn cb = q->cb;
 		q->cb = NULL;
 		sio__sbuf_puts(&q->answers, "]");
-		cb(q->ud, err ? err : q->answers.err ? -ENOMEM : 0,
+		cb(q->ud,
+		   err		    ? err
+		   : q->answers.err ? -ENOMEM
+				    : 0,
 		   q->answers.err ? "[]" : q->answers.s);
 	}
 	if (!q->counting)
@@ -370,7 +374,8 @@ static void ss_count(void *ud, int err, unsigned count)
 		ss_finish(q, r == -ENOMEM ? -ENOMEM : -ECONNRESET);
 		return;
 	}
-	struct timeval tv = {q->timeout_ms / 1000, (q->timeout_ms % 1000) * 1000};
+	struct timeval tv = {q->timeout_ms / 1000,
+			     (q->timeout_ms % 1000) * 1000};
 	evtimer_add(q->timer, &tv);
 }
 
@@ -391,8 +396,7 @@ static void ss_answer(sadapter_t *sa, const sio_rmsg_t *m)
 		ss_finish(q, 0);
 }
 
-static void put_event(sio_sbuf_t *b, const char *event,
-		      const sio_args_t *args);
+static void put_event(sio_sbuf_t *b, const char *event, const sio_args_t *args);
 
 static int s_server_side_emit_ack(sio_adapter_t *a, const char *event,
 				  const sio_args_t *args, unsigned timeout_ms,
@@ -414,11 +418,10 @@ static int s_server_side_emit_ack(sio_adapter_t *a, const char *event,
 	put_event(&b, event, args);
 	sio__sbuf_puts(&b, "}");
 	int r = b.err ? -ENOMEM
-		      : sio__cmsg_encode(sa->r->uid, a->nsp->name,
-					 SIO_CMSG_SERVER_SIDE_EMIT, b.s, b.len,
-					 args ? args->bins : NULL,
-					 args ? args->nbins : 0, &q->msg,
-					 &q->len);
+		      : sio__cmsg_encode(
+			    sa->r->uid, a->nsp->name, SIO_CMSG_SERVER_SIDE_EMIT,
+			    b.s, b.len, args ? args->bins : NULL,
+			    args ? args->nbins : 0, &q->msg, &q->len);
 	free(b.s);
 	q->timer = r == 0 ? evtimer_new(sa->r->srv->base, ss_timeout, q) : NULL;
 	if (r == 0 && !q->timer)
@@ -646,7 +649,8 @@ static int s_sockets_op(sio_adapter_t *a, int type, const sio_target_t *to,
 	int ctype;
 	if (type == SIO_RREQ_REMOTE_DISCONNECT) {
 		ctype = SIO_CMSG_DISCONNECT_SOCKETS;
-		sio__sbuf_puts(&b, close ? ",\"close\":true}" : ",\"close\":false}");
+		sio__sbuf_puts(&b, close ? ",\"close\":true}"
+					 : ",\"close\":false}");
 	} else {
 		ctype = type == SIO_RREQ_REMOTE_JOIN ? SIO_CMSG_SOCKETS_JOIN
 						     : SIO_CMSG_SOCKETS_LEAVE;

@@ -368,7 +368,6 @@ int sio_server_side_emit_with_ack(sio_nsp_t *nsp, const char *event,
 	const sio_adapter_ops_t *ops = nsp->adapter->ops;
 	if (!ops->server_side_emit_ack)
 		return -EOPNOTSUPP;
-	return ops->server_side_emit_ack(nsp->adapter, event, args,
-					 timeout_ms ? timeout_ms : 5000, cb,
-					 ud);
+	return ops->server_side_emit_ack(
+	    nsp->adapter, event, args, timeout_ms ? timeout_ms : 5000, cb, ud);
 }

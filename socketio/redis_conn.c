@@ -188,7 +188,8 @@ static void on_sub_reply(redisAsyncContext *ac, void *reply, void *priv)
 	const char *kind = rep->element[0]->str;
 	if (strcmp(kind, "subscribe") == 0 || strcmp(kind, "psubscribe") == 0 ||
 	    strcmp(kind, "ssubscribe") == 0) {
-		if (c->r->sub_pending && rep->element[1]->type == REDIS_REPLY_STRING &&
+		if (c->r->sub_pending &&
+		    rep->element[1]->type == REDIS_REPLY_STRING &&
 		    c->r->hooks->counted(c->r, rep->element[1]->str))
 			c->r->sub_pending--;
 	} else if (strcmp(kind, "unsubscribe") == 0 &&
@@ -298,8 +299,8 @@ void sio__redis_subscribe(sio_redis_t *r, const char *cmd, const char *channel)
 #ifdef SHARDED_BY_HAND
 	if (strcmp(cmd, "SSUBSCRIBE") == 0) {
 		size_t len;
-		char *buf = resp("SUBSCRIBE", channel, "SSUBSCRIBE", channel,
-				 &len);
+		char *buf =
+		    resp("SUBSCRIBE", channel, "SSUBSCRIBE", channel, &len);
 		if (buf &&
 		    redisAsyncFormattedCommand(ac, on_sub_reply, &r->sub, buf,
 					       len) == REDIS_OK &&
@@ -344,8 +345,8 @@ int sio__redis_publish(sio_redis_t *r, const char *cmd, const char *channel,
 		return -EPIPE; /* lost: Redis is down */
 	if (ac->c.obuf && sdslen(ac->c.obuf) > MAX_OUTPUT)
 		return -ENOBUFS; /* Redis does not keep up */
-	return redisAsyncCommand(ac, NULL, NULL, "%s %s %b", cmd, channel,
-				 data, len) == REDIS_OK
+	return redisAsyncCommand(ac, NULL, NULL, "%s %s %b", cmd, channel, data,
+				 len) == REDIS_OK
 		   ? 0
 		   : -ENOMEM;
 }

@@ -76,8 +76,7 @@ sio_redis_t *sio__redis_open(sio_server_t *srv, const char *url,
  * "SSUBSCRIBE"), when `sub` has a context (connected or connecting; else
  * the next start calls hooks->subscribe_all). Messages reach
  * hooks->message. */
-void sio__redis_subscribe(sio_redis_t *r, const char *cmd,
-			  const char *channel);
+void sio__redis_subscribe(sio_redis_t *r, const char *cmd, const char *channel);
 /* Undoes SSUBSCRIBE `channel`. */
 void sio__redis_sunsubscribe(sio_redis_t *r, const char *channel);
 

@@ -722,8 +722,7 @@ static int js_opts(sio_rmsg_t *m, json_object *opts)
 		return 0;
 	m->has_opts = 1;
 	if ((r = js_rooms(js_get(opts, "rooms"), &m->rooms, &m->nrooms)) < 0 ||
-	    (r = js_rooms(js_get(opts, "except"), &m->except, &m->nexcept)) <
-		0)
+	    (r = js_rooms(js_get(opts, "except"), &m->except, &m->nexcept)) < 0)
 		return r;
 	json_object *flags = js_get(opts, "flags");
 	if (json_object_get_boolean(js_get(flags, "volatile")))
@@ -733,7 +732,9 @@ static int js_opts(sio_rmsg_t *m, json_object *opts)
 	if ((v = js_get(flags, "timeout")) &&
 	    json_object_is_type(v, json_type_int)) {
 		int64_t t = json_object_get_int64(v);
-		m->timeout_ms = t < 0 ? 0 : t > 86400000 ? 86400000 : (unsigned)t;
+		m->timeout_ms = t < 0	       ? 0
+				: t > 86400000 ? 86400000
+					       : (unsigned)t;
 	}
 	return 0;
 }

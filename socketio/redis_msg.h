@@ -103,11 +103,12 @@ void sio__rmsg_free(sio_rmsg_t *m);
 
 /* Decodes a message of the sharded adapter: JSON when it starts with '{',
  * msgpack otherwise. `type` is a SIO_CMSG_ type (required, as `nsp`);
- * from `data` (an object; ignored for heartbeats and ADAPTER_CLOSE): requestId, opts (rooms, except,
- * flags), rooms (`targets`), close, and the event: packet.data of a
- * BROADCAST (which must have opts), packet of a SERVER_SIDE_EMIT; for
- * SERVER_SIDE_EMIT_RESPONSE and BROADCAST_ACK, `args` is [packet].
- * Returns 0, -EINVAL, -ENOMEM; on failure `out` holds nothing to free. */
+ * from `data` (an object; ignored for heartbeats and ADAPTER_CLOSE): requestId,
+ * opts (rooms, except, flags), rooms (`targets`), close, and the event:
+ * packet.data of a BROADCAST (which must have opts), packet of a
+ * SERVER_SIDE_EMIT; for SERVER_SIDE_EMIT_RESPONSE and BROADCAST_ACK, `args` is
+ * [packet]. Returns 0, -EINVAL, -ENOMEM; on failure `out` holds nothing to
+ * free. */
 int sio__cmsg_decode(const uint8_t *buf, size_t len, sio_rmsg_t *out);
 /* Encodes the msgpack map {uid, nsp, type, data} (without data when
  * `data` is NULL). `data` is JSON text (`data_len` 0: strlen) whose

@@ -517,8 +517,7 @@ static int set_text(loader_t *l, const opt_t *o, const char *v, int split)
 		int b;
 		if (!v || strcmp(v, "true") == 0 || strcmp(v, "1") == 0)
 			b = 1;
-		else if (strcmp(v, "false") == 0 || strcmp(v, "0") == 0 ||
-			 !*v)
+		else if (strcmp(v, "false") == 0 || strcmp(v, "0") == 0 || !*v)
 			b = 0;
 		else
 			return FAIL(l, o, "not true or false: '%s'", v);
@@ -822,12 +821,12 @@ static int scan_flags(int argc, char **argv, FILE *err, flag_t *flags,
 	shortopts[ns++] = ':'; /* ':' for a missing argument */
 	for (size_t i = 0; i < NOPT; i++) {
 		const opt_t *o = &options[i];
-		longopts[i] = (struct option){
-		    o->name,
-		    o->kind == K_ACTION || o->kind == K_BOOL ? no_argument
-							     : required_argument,
-		    NULL,
-		    256 + (int)i};
+		longopts[i] =
+		    (struct option){o->name,
+				    o->kind == K_ACTION || o->kind == K_BOOL
+					? no_argument
+					: required_argument,
+				    NULL, 256 + (int)i};
 		if (o->letter) {
 			shortopts[ns++] = o->letter;
 			if (o->kind != K_ACTION && o->kind != K_BOOL)

@@ -172,8 +172,9 @@ int main(int argc, char **argv)
 	if (listen_all(&d) < 0)
 		goto out;
 	if (cfg.redis)
-		sd_log(SD_LOG_INFO, "cluster through Redis%s (connecting in "
-				    "the background; /health tells)",
+		sd_log(SD_LOG_INFO,
+		       "cluster through Redis%s (connecting in "
+		       "the background; /health tells)",
 		       cfg.redis_sharded ? " sharded pub/sub" : "");
 	sd_log(SD_LOG_INFO, "socketiod %s ready (auth %s)", SD_VERSION,
 	       cfg.auth == SD_AUTH_NONE	      ? "none"

@@ -334,7 +334,6 @@ static const char expected_ssa[] =
     "\x61\x74\x61\x82\xa9\x72\x65\x71\x75\x65\x73\x74\x49\x64\xa4\x61\x62\x63"
     "\x64\xa6\x70\x61\x63\x6b\x65\x74\xa1\x63";
 
-
 static void test_sharded_binary_broadcast(void)
 {
 	sio_rmsg_t m;
@@ -364,14 +363,15 @@ static void test_sharded_json(void)
 {
 	sio_rmsg_t m;
 	/* a broadcast with acks, as JSON.stringify writes it */
-	CHECK_INT(sio__cmsg_decode(BYTES(
-		      "{\"type\":3,\"data\":{\"packet\":{\"type\":2,\"data\":"
+	CHECK_INT(
+	    sio__cmsg_decode(
+		BYTES("{\"type\":3,\"data\":{\"packet\":{\"type\":2,\"data\":"
 		      "[\"ask\",\"question\"],\"nsp\":\"/\"},\"requestId\":"
 		      "\"9f8e\",\"opts\":{\"rooms\":[\"k\"],\"except\":[],"
 		      "\"flags\":{\"timeout\":3000}}},\"uid\":\"aa\",\"nsp\":"
 		      "\"/\"}"),
-				   &m),
-		  0);
+		&m),
+	    0);
 	CHECK_INT(m.type, SIO_CMSG_BROADCAST);
 	CHECK_STR(m.request_id, "9f8e");
 	CHECK_STR(m.event, "ask");
@@ -380,12 +380,13 @@ static void test_sharded_json(void)
 	CHECK_INT(m.nrooms, 1);
 	sio__rmsg_free(&m);
 	/* fetchSockets */
-	CHECK_INT(sio__cmsg_decode(BYTES(
-		      "{\"type\":7,\"data\":{\"opts\":{\"rooms\":[\"f\"],"
+	CHECK_INT(
+	    sio__cmsg_decode(
+		BYTES("{\"type\":7,\"data\":{\"opts\":{\"rooms\":[\"f\"],"
 		      "\"except\":[\"e\"],\"flags\":{}},\"requestId\":\"r7\"},"
 		      "\"uid\":\"bb\",\"nsp\":\"/chat\"}"),
-				   &m),
-		  0);
+		&m),
+	    0);
 	CHECK_INT(m.type, SIO_CMSG_FETCH_SOCKETS);
 	CHECK_STR(m.nsp, "/chat");
 	CHECK_STR(m.request_id, "r7");
@@ -393,51 +394,55 @@ static void test_sharded_json(void)
 	CHECK(m.event == NULL);
 	sio__rmsg_free(&m);
 	/* serverSideEmit with an ack: packet is [event, ...args] */
-	CHECK_INT(sio__cmsg_decode(BYTES(
-		      "{\"type\":9,\"data\":{\"requestId\":\"s1\",\"packet\":"
+	CHECK_INT(
+	    sio__cmsg_decode(
+		BYTES("{\"type\":9,\"data\":{\"requestId\":\"s1\",\"packet\":"
 		      "[\"server-side\",\"q\",{\"n\":1}]},\"uid\":\"cc\","
 		      "\"nsp\":\"/\"}"),
-				   &m),
-		  0);
+		&m),
+	    0);
 	CHECK_INT(m.type, SIO_CMSG_SERVER_SIDE_EMIT);
 	CHECK_STR(m.event, "server-side");
 	CHECK_STR(m.args, "[\"q\",{\"n\":1}]");
 	CHECK_STR(m.request_id, "s1");
 	sio__rmsg_free(&m);
 	/* socketsJoin and disconnectSockets */
-	CHECK_INT(sio__cmsg_decode(BYTES(
-		      "{\"type\":4,\"data\":{\"opts\":{\"rooms\":[\"a\"],"
+	CHECK_INT(
+	    sio__cmsg_decode(
+		BYTES("{\"type\":4,\"data\":{\"opts\":{\"rooms\":[\"a\"],"
 		      "\"except\":[],\"flags\":{}},\"rooms\":[\"t1\",\"t2\"]},"
 		      "\"uid\":\"dd\",\"nsp\":\"/\"}"),
-				   &m),
-		  0);
+		&m),
+	    0);
 	CHECK_INT(m.type, SIO_CMSG_SOCKETS_JOIN);
 	CHECK_INT(m.ntargets, 2);
 	CHECK_STR(m.targets[1], "t2");
 	sio__rmsg_free(&m);
-	CHECK_INT(sio__cmsg_decode(BYTES(
-		      "{\"type\":6,\"data\":{\"opts\":{\"rooms\":[],"
-		      "\"except\":[],\"flags\":{}},\"close\":true},"
-		      "\"uid\":\"dd\",\"nsp\":\"/\"}"),
-				   &m),
+	CHECK_INT(sio__cmsg_decode(
+		      BYTES("{\"type\":6,\"data\":{\"opts\":{\"rooms\":[],"
+			    "\"except\":[],\"flags\":{}},\"close\":true},"
+			    "\"uid\":\"dd\",\"nsp\":\"/\"}"),
+		      &m),
 		  0);
 	CHECK_INT(m.type, SIO_CMSG_DISCONNECT_SOCKETS);
 	CHECK_INT(m.close, 1);
 	sio__rmsg_free(&m);
 	/* answers: args is [packet] */
-	CHECK_INT(sio__cmsg_decode(BYTES(
-		      "{\"type\":10,\"data\":{\"requestId\":\"s1\",\"packet\":"
+	CHECK_INT(
+	    sio__cmsg_decode(
+		BYTES("{\"type\":10,\"data\":{\"requestId\":\"s1\",\"packet\":"
 		      "{\"x\":[1,\"é\"]}},\"uid\":\"cc\",\"nsp\":\"/\"}"),
-				   &m),
-		  0);
+		&m),
+	    0);
 	CHECK_INT(m.type, SIO_CMSG_SERVER_SIDE_EMIT_RESPONSE);
 	CHECK_STR(m.request_id, "s1");
 	CHECK_STR(m.args, "[{\"x\":[1,\"é\"]}]");
 	sio__rmsg_free(&m);
-	CHECK_INT(sio__cmsg_decode(BYTES("{\"type\":12,\"data\":{\"requestId\":"
-					 "\"b\"},\"uid\":\"cc\",\"nsp\":\"/\"}"),
-				   &m),
-		  0);
+	CHECK_INT(
+	    sio__cmsg_decode(BYTES("{\"type\":12,\"data\":{\"requestId\":"
+				   "\"b\"},\"uid\":\"cc\",\"nsp\":\"/\"}"),
+			     &m),
+	    0);
 	CHECK_STR(m.args, "[null]");
 	sio__rmsg_free(&m);
 	/* heartbeats (other versions send them): no data */
@@ -468,16 +473,17 @@ static void test_sharded_refused(void)
 					 "\"type\":7,\"data\":null}"),
 				   &m),
 		  -EINVAL);
-	CHECK_INT(sio__cmsg_decode(BYTES(
-		      "{\"uid\":\"a\",\"nsp\":\"/\",\"type\":3,\"data\":{"
-		      "\"packet\":{\"type\":2,\"data\":[\"e\"]}}}"),
-				   &m),
+	CHECK_INT(sio__cmsg_decode(
+		      BYTES("{\"uid\":\"a\",\"nsp\":\"/\",\"type\":3,\"data\":{"
+			    "\"packet\":{\"type\":2,\"data\":[\"e\"]}}}"),
+		      &m),
 		  -EINVAL);
-	CHECK_INT(sio__cmsg_decode(BYTES(
-		      "{\"uid\":\"a\",\"nsp\":\"/\",\"type\":3,\"data\":{"
+	CHECK_INT(
+	    sio__cmsg_decode(
+		BYTES("{\"uid\":\"a\",\"nsp\":\"/\",\"type\":3,\"data\":{"
 		      "\"packet\":{\"type\":2,\"data\":[1]},\"opts\":{}}}"),
-				   &m),
-		  -EINVAL);
+		&m),
+	    -EINVAL);
 	/* a classic broadcast frame (an array), truncated msgpack, data not
 	 * an object, not JSON */
 	CHECK_INT(sio__cmsg_decode(BYTES(node_frame), &m), -EINVAL);
@@ -526,13 +532,14 @@ static void test_sharded_encode(void)
 	/* binaries from placeholders, and back */
 	static const uint8_t blob[] = {7, 0, 255};
 	sio_bin_t bins[] = {{blob, 3}};
-	CHECK_INT(sio__cmsg_encode(
-		      "u", "/", SIO_CMSG_BROADCAST,
-		      "{\"packet\":{\"type\":2,\"data\":[\"b\",{\"_placeholder\":"
-		      "true,\"num\":0}],\"nsp\":\"/\"},\"opts\":{\"rooms\":[],"
-		      "\"except\":[],\"flags\":{\"volatile\":true}}}",
-		      0, bins, 1, &out, &len),
-		  0);
+	CHECK_INT(
+	    sio__cmsg_encode(
+		"u", "/", SIO_CMSG_BROADCAST,
+		"{\"packet\":{\"type\":2,\"data\":[\"b\",{\"_placeholder\":"
+		"true,\"num\":0}],\"nsp\":\"/\"},\"opts\":{\"rooms\":[],"
+		"\"except\":[],\"flags\":{\"volatile\":true}}}",
+		0, bins, 1, &out, &len),
+	    0);
 	CHECK_INT(sio__cmsg_decode(out, len, &m), 0);
 	CHECK_INT(m.nbins, 1);
 	CHECK_MEM(m.bins[0].data, m.bins[0].len, blob, 3);
