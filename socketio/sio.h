@@ -245,7 +245,8 @@ size_t sio_fetch_sockets(sio_nsp_t *nsp, const sio_target_t *to,
 size_t sio_room_size(sio_nsp_t *nsp, const char *room);
 /* Emits to the other servers of a cluster (nothing in memory), as
  * Node's io.serverSideEmit without an ack. Binary arguments are refused
- * (-EINVAL): the adapter sends these requests as JSON. */
+ * (-EINVAL) by the classic adapter, which sends these requests as JSON;
+ * the sharded one sends them (msgpack). */
 int sio_server_side_emit(sio_nsp_t *nsp, const char *event,
 			 const sio_args_t *args);
 /* The same, waiting for one answer from each other server (Node's
@@ -267,7 +268,8 @@ int sio_server_side_emit_with_ack(sio_nsp_t *nsp, const char *event,
 				  sio_server_side_ack_fn cb, void *ud);
 
 /* The number of servers of the cluster (Node's serverCount(): PUBSUB
- * NUMSUB of the namespace's request channel, this one included), given
+ * NUMSUB of the namespace's request channel, or with redis_sharded PUBSUB
+ * SHARDNUMSUB of its channel, this one included), given
  * to `cb` later: err 0 and the count, or -ECONNRESET when the connection
  * to Redis went away first (sio_server_free() included). Returns 0, or
  * without calling `cb`: -EOPNOTSUPP in memory (one server), -EPIPE while
