@@ -34,6 +34,11 @@
  *     "disconnect-sockets" (room) -> sockets of room disconnected (close);
  *     "redis-state" (ack) -> ack("off" | "connecting" | "connected");
  *     "server-count" (ack) -> ack(number of servers) (PUBSUB NUMSUB).
+ *   --redis-sharded: with --redis, the sharded adapter
+ *     (sio_options_t.redis_sharded; SHARDNUMSUB for "server-count"), and
+ *     "server-side-emit-with-ack" (ack) -> ack(err, responses) of a
+ *       server-side emit of "server-side" ("q") waiting for the other
+ *       servers' answers (err null, or "error N").
  * Prints "listening 127.0.0.1:PORT" once ready; SIGTERM or SIGINT stops it
  * with exit status 0. */
 #include "sio.h"
@@ -481,6 +486,42 @@ static void on_server_count(void *ud, sio_socket_t *s, const char *event,
 		count_answered(copy, r, 0);
 }
 
+static void side_answered(void *ud, int err, const char *responses)
+{
+	sio_ack_t *ack = ud;
+	size_t n = strlen(responses) + 32;
+	char *json = malloc(n);
+	if (json) {
+		if (err)
+			snprintf(json, n, "[\"error %d\",%s]", err, responses);
+		else
+			snprintf(json, n, "[null,%s]", responses);
+		sio_args_t a = {json, 0, NULL, 0};
+		sio_ack_send(ack, &a); /* -EINVAL if the socket has gone */
+		free(json);
+	}
+	free(ack);
+}
+
+/* "server-side-emit-with-ack" (ack) -> ack(err, responses) */
+static void on_server_side_with_ack(void *ud, sio_socket_t *s,
+				    const char *event, const sio_args_t *args,
+				    sio_ack_t *ack)
+{
+	(void)ud;
+	(void)event;
+	(void)args;
+	sio_ack_t *copy = malloc(sizeof(*copy));
+	if (!copy)
+		return;
+	*copy = *ack;
+	sio_args_t q = {"[\"q\"]", 0, NULL, 0};
+	int r = sio_server_side_emit_with_ack(sio_socket_nsp(s), "server-side",
+					      &q, 0, side_answered, copy);
+	if (r < 0)
+		side_answered(copy, r, "[]");
+}
+
 static void on_signal(evutil_socket_t sig, short what, void *arg)
 {
 	(void)sig;
@@ -502,7 +543,8 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: sio-conformance-server [--port N] [--ping-interval MS]"
-		" [--ping-timeout MS] [--recovery-window MS] [--redis URL]\n"
+		" [--ping-timeout MS] [--recovery-window MS] [--redis URL]"
+		" [--redis-sharded]\n"
 		"  --port N            TCP port on 127.0.0.1 (default 3000, 0: "
 		"any)\n"
 		"  --ping-interval MS  Engine.IO ping interval (default 300)\n"
@@ -511,6 +553,8 @@ static void usage(FILE *f)
 		"off)\n"
 		"  --redis URL         a cluster node through Redis "
 		"(redis://HOST[:PORT])\n"
+		"  --redis-sharded     with --redis: Redis 7 sharded pub/sub "
+		"(createShardedAdapter)\n"
 		"  --help              this text\n");
 }
 
@@ -518,8 +562,13 @@ int main(int argc, char **argv)
 {
 	long port = 3000, interval = 300, timeout = 200, recovery = 0;
 	const char *redis = NULL;
+	int sharded = 0;
 	for (int i = 1; i < argc; i++) {
 		long *dst = NULL, max = 86400000;
+		if (strcmp(argv[i], "--redis-sharded") == 0) {
+			sharded = 1;
+			continue;
+		}
 		if (strcmp(argv[i], "--redis") == 0 && i + 1 < argc) {
 			redis = argv[++i];
 			if (sio_redis_url_check(redis) < 0) {
@@ -558,6 +607,7 @@ int main(int argc, char **argv)
 	opts.connect_timeout_ms = 1000;
 	opts.recovery_window_ms = (unsigned)recovery;
 	opts.redis_url = redis;
+	opts.redis_sharded = sharded;
 	sio_server_t *srv = base ? sio_server_new(base, &opts) : NULL;
 	if (!srv) {
 		fprintf(stderr, "sio-conformance-server: out of memory\n");
@@ -594,7 +644,9 @@ int main(int argc, char **argv)
 	    sio_nsp_on(root, "disconnect-sockets", on_disconnect_sockets,
 		       NULL) ||
 	    sio_nsp_on(root, "redis-state", on_redis_state, NULL) ||
-	    sio_nsp_on(root, "server-count", on_server_count, NULL)) {
+	    sio_nsp_on(root, "server-count", on_server_count, NULL) ||
+	    sio_nsp_on(root, "server-side-emit-with-ack",
+		       on_server_side_with_ack, NULL)) {
 		fprintf(stderr, "sio-conformance-server: out of memory\n");
 		return 1;
 	}

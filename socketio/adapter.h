@@ -48,6 +48,14 @@ typedef struct sio_adapter_ops {
 		       const char *event, const sio_args_t *args);
 	int (*sockets_op)(sio_adapter_t *a, int type, const sio_target_t *to,
 			  const char *room, int close);
+	/* sio_server_side_emit_with_ack() (NULL: -EOPNOTSUPP). */
+	int (*server_side_emit_ack)(sio_adapter_t *a, const char *event,
+				    const sio_args_t *args, unsigned timeout_ms,
+				    sio_server_side_ack_fn cb, void *ud);
+	/* sio_server_count() (NULL in memory: -EOPNOTSUPP). */
+	int (*server_count)(sio_adapter_t *a,
+			    void (*cb)(void *ud, int err, unsigned count),
+			    void *ud);
 	void (*free)(sio_adapter_t *a);
 } sio_adapter_ops_t;
 

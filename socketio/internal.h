@@ -126,7 +126,7 @@ int sio__nsp_broadcast(sio_nsp_t *nsp, const sio_target_t *to,
 		       const sio_args_t *args);
 void sio__nsp_free(sio_nsp_t *nsp);
 
-/* adapter_redis.c */
+/* adapter_redis.c (and redis_conn.c) */
 /* Connects (in the background) to the Redis of opts->redis_url. NULL for
  * an invalid URL or out of memory. */
 struct sio_redis *sio__redis_new(sio_server_t *srv, const char *url,
@@ -136,6 +136,12 @@ struct sio_redis *sio__redis_new(sio_server_t *srv, const char *url,
 void sio__redis_free(struct sio_redis *r);
 /* The Redis adapter of `nsp` (its rooms in memory, the rest shared). */
 sio_adapter_t *sio__adapter_redis_new(struct sio_redis *r, sio_nsp_t *nsp);
+
+/* adapter_sharded.c: the same, over sharded pub/sub (opts->redis_sharded).
+ */
+struct sio_redis *sio__redis_sharded_new(sio_server_t *srv, const char *url,
+					 const char *key);
+sio_adapter_t *sio__adapter_sharded_new(struct sio_redis *r, sio_nsp_t *nsp);
 
 /* socket.c */
 /* Creates and connects a socket of `c` in `nsp` (middlewares, CONNECT

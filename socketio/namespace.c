@@ -19,9 +19,12 @@ static sio_nsp_t *nsp_new(sio_server_t *srv, const char *name, int cluster)
 	nsp->srv = srv;
 	nsp->h = &nsp->own;
 	nsp->name = strdup(name);
-	nsp->adapter = cluster && srv->redis
-			   ? sio__adapter_redis_new(srv->redis, nsp)
-			   : sio__adapter_memory_new(nsp);
+	if (cluster && srv->redis && srv->opts.redis_sharded)
+		nsp->adapter = sio__adapter_sharded_new(srv->redis, nsp);
+	else if (cluster && srv->redis)
+		nsp->adapter = sio__adapter_redis_new(srv->redis, nsp);
+	else
+		nsp->adapter = sio__adapter_memory_new(nsp);
 	if (srv->opts.recovery_window_ms)
 		nsp->recovery =
 		    sio__recovery_new(srv->base, srv->opts.recovery_window_ms);
@@ -356,4 +359,15 @@ int sio_server_side_emit(sio_nsp_t *nsp, const char *event,
 			 const sio_args_t *args)
 {
 	return nsp->adapter->ops->server_side_emit(nsp->adapter, event, args);
+}
+
+int sio_server_side_emit_with_ack(sio_nsp_t *nsp, const char *event,
+				  const sio_args_t *args, unsigned timeout_ms,
+				  sio_server_side_ack_fn cb, void *ud)
+{
+	const sio_adapter_ops_t *ops = nsp->adapter->ops;
+	if (!ops->server_side_emit_ack)
+		return -EOPNOTSUPP;
+	return ops->server_side_emit_ack(
+	    nsp->adapter, event, args, timeout_ms ? timeout_ms : 5000, cb, ud);
 }

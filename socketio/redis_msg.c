@@ -642,18 +642,23 @@ static int js_request(sio_rmsg_t *m, json_object *o)
 	return 0;
 }
 
-int sio__rmsg_decode_request(const uint8_t *buf, size_t len, sio_rmsg_t *out)
+/* The JSON tree of a message: JSON when it starts with '{', msgpack
+ * otherwise, made JSON with the binaries as placeholders (their list in
+ * *bins, pointing into `buf`). Returns 0 or -EINVAL, -ENOMEM. */
+static int to_tree(const uint8_t *buf, size_t len, json_object **tree,
+		   sio_bin_t **bins, size_t *nbins)
 {
-	memset(out, 0, sizeof(*out));
-	out->type = -1;
 	jbuf_t b = {0};
 	const char *text = (const char *)buf;
 	size_t tlen = len;
+	*tree = NULL;
+	*bins = NULL;
+	*nbins = 0;
 	if (len == 0)
 		return -EINVAL;
 	if (buf[0] == '{' && !eio_utf8_valid(buf, len))
 		return -EINVAL; /* JSON.stringify writes UTF-8 only */
-	if (buf[0] != '{') { /* msgpack: made JSON, binaries as placeholders */
+	if (buf[0] != '{') {
 		if (sio__rmsg_msgpack_check(buf, len) < 0)
 			return -EINVAL;
 		msgpack_unpacked u;
@@ -674,15 +679,145 @@ int sio__rmsg_decode_request(const uint8_t *buf, size_t len, sio_rmsg_t *out)
 		text = b.s;
 		tlen = b.len;
 	}
-	json_object *o = sio__json_parse(text, tlen);
-	int r = o ? js_request(out, o) : -EINVAL;
-	json_object_put(o);
+	*tree = sio__json_parse(text, tlen);
 	free(b.s);
-	if (r == 0) {
-		out->bins = b.bins;
-		out->nbins = b.nbins;
-	} else {
+	if (!*tree) {
 		free(b.bins);
+		return -EINVAL;
+	}
+	*bins = b.bins;
+	*nbins = b.nbins;
+	return 0;
+}
+
+int sio__rmsg_decode_request(const uint8_t *buf, size_t len, sio_rmsg_t *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->type = -1;
+	json_object *o;
+	sio_bin_t *bins;
+	size_t nbins;
+	int r = to_tree(buf, len, &o, &bins, &nbins);
+	if (r < 0)
+		return r;
+	r = js_request(out, o);
+	json_object_put(o);
+	if (r == 0) {
+		out->bins = bins;
+		out->nbins = nbins;
+	} else {
+		free(bins);
+		sio__rmsg_free(out);
+	}
+	return r;
+}
+
+/* The sharded adapter's messages ----------------------------------------- */
+
+static int js_opts(sio_rmsg_t *m, json_object *opts)
+{
+	int r;
+	json_object *v;
+	if (!json_object_is_type(opts, json_type_object))
+		return 0;
+	m->has_opts = 1;
+	if ((r = js_rooms(js_get(opts, "rooms"), &m->rooms, &m->nrooms)) < 0 ||
+	    (r = js_rooms(js_get(opts, "except"), &m->except, &m->nexcept)) < 0)
+		return r;
+	json_object *flags = js_get(opts, "flags");
+	if (json_object_get_boolean(js_get(flags, "volatile")))
+		m->flags |= SIO_VOLATILE;
+	if (json_object_get_boolean(js_get(flags, "local")))
+		m->flags |= SIO_LOCAL;
+	if ((v = js_get(flags, "timeout")) &&
+	    json_object_is_type(v, json_type_int)) {
+		int64_t t = json_object_get_int64(v);
+		m->timeout_ms = t < 0	       ? 0
+				: t > 86400000 ? 86400000
+					       : (unsigned)t;
+	}
+	return 0;
+}
+
+static int js_cluster(sio_rmsg_t *m, json_object *o)
+{
+	json_object *v;
+	int r;
+	if (!json_object_is_type(o, json_type_object))
+		return -EINVAL;
+	if (!(v = js_get(o, "type")) || !json_object_is_type(v, json_type_int))
+		return -EINVAL;
+	int64_t t = json_object_get_int64(v);
+	if (t < SIO_CMSG_INITIAL_HEARTBEAT || t > SIO_CMSG_ADAPTER_CLOSE)
+		return -EINVAL;
+	m->type = (int)t;
+	if ((v = js_get(o, "uid")) && json_object_is_type(v, json_type_string))
+		if (!(m->uid = js_room(v)))
+			return -EINVAL;
+	if (!(v = js_get(o, "nsp")) ||
+	    !json_object_is_type(v, json_type_string) || !(m->nsp = js_room(v)))
+		return -EINVAL;
+	json_object *data = js_get(o, "data");
+	if (m->type == SIO_CMSG_INITIAL_HEARTBEAT ||
+	    m->type == SIO_CMSG_HEARTBEAT || m->type == SIO_CMSG_ADAPTER_CLOSE)
+		return 0; /* no data */
+	if (!json_object_is_type(data, json_type_object))
+		return -EINVAL;
+	if ((v = js_get(data, "requestId")) &&
+	    !json_object_is_type(v, json_type_null))
+		if (!(m->request_id = js_room(v)))
+			return -EINVAL;
+	if ((r = js_opts(m, js_get(data, "opts"))) < 0)
+		return r;
+	if ((v = js_get(data, "rooms")) &&
+	    (r = js_rooms(v, &m->targets, &m->ntargets)) < 0)
+		return r;
+	m->close = json_object_get_boolean(js_get(data, "close"));
+	if (m->type == SIO_CMSG_BROADCAST) {
+		if (!m->has_opts)
+			return -EINVAL;
+		return js_event(m, js_get(js_get(data, "packet"), "data"));
+	}
+	if (m->type == SIO_CMSG_SERVER_SIDE_EMIT)
+		return js_event(m, js_get(data, "packet"));
+	if (m->type == SIO_CMSG_SERVER_SIDE_EMIT_RESPONSE ||
+	    m->type == SIO_CMSG_BROADCAST_ACK) { /* [packet] */
+		json_object *a = json_object_new_array();
+		json_object *p = js_get(data, "packet");
+		if (!a || json_object_array_add(a, json_object_get(p)) < 0) {
+			json_object_put(p);
+			json_object_put(a);
+			return -ENOMEM;
+		}
+		size_t len;
+		const char *text = json_object_to_json_string_length(
+		    a, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE,
+		    &len);
+		m->args = text ? dup_n(text, len) : NULL;
+		m->args_len = len;
+		json_object_put(a);
+		return m->args ? 0 : -ENOMEM;
+	}
+	return 0;
+}
+
+int sio__cmsg_decode(const uint8_t *buf, size_t len, sio_rmsg_t *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->type = -1;
+	json_object *o;
+	sio_bin_t *bins;
+	size_t nbins;
+	int r = to_tree(buf, len, &o, &bins, &nbins);
+	if (r < 0)
+		return r;
+	r = js_cluster(out, o);
+	json_object_put(o);
+	if (r == 0) {
+		out->bins = bins;
+		out->nbins = nbins;
+	} else {
+		free(bins);
 		sio__rmsg_free(out);
 	}
 	return r;
@@ -931,4 +1066,29 @@ int sio__rmsg_encode_server_side_emit(const char *uid, const char *event,
 	puts_(&b, "]}");
 	json_object_put(a);
 	return finish_jbuf(&b, out, len);
+}
+
+int sio__cmsg_encode(const char *uid, const char *nsp, int type,
+		     const char *data, size_t data_len, const sio_bin_t *bins,
+		     size_t nbins, uint8_t **out, size_t *len)
+{
+	json_object *d = NULL;
+	if (data) {
+		d = sio__json_parse(data, data_len ? data_len : strlen(data));
+		if (!d)
+			return -EINVAL;
+	}
+	sio_args_t args = {NULL, 0, bins, nbins};
+	msgpack_sbuffer sb;
+	msgpack_sbuffer_init(&sb);
+	msgpack_packer pk;
+	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+	int r = msgpack_pack_map(&pk, d ? 4 : 3) || pack_str(&pk, "uid") ||
+		pack_str(&pk, uid) || pack_str(&pk, "nsp") ||
+		pack_str(&pk, nsp) || pack_str(&pk, "type") ||
+		msgpack_pack_int(&pk, type);
+	if (r == 0 && d && (r = pack_str(&pk, "data")) == 0)
+		r = pack_json(&pk, d, &args); /* -EINVAL: a placeholder */
+	json_object_put(d);
+	return finish_sbuf(&sb, r, out, len);
 }

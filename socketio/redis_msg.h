@@ -7,6 +7,10 @@
  *   - requests, on KEY-request#NSP#: JSON {uid, type, requestId, opts,
  *     rooms, close, data, ...}, or msgpack for BROADCAST (with acks);
  *   - responses, on KEY-response#NSP#: JSON, or msgpack for BROADCAST_ACK.
+ * and the messages of its sharded adapter (createShardedAdapter, Redis 7
+ * SPUBLISH; the ClusterAdapter of socket.io-adapter 2.5): a map {uid, nsp,
+ * type, data} (MessageType below), JSON, or msgpack when it carries
+ * binaries, on KEY#NSP#, KEY#NSP#ROOM# or KEY#NSP#UID# (responses).
  * Decoding is for untrusted bytes: sizes, counts and nesting are checked
  * before msgpack-c or json-c allocate anything. Internal to libsocketio;
  * no I/O here, so that it is unit-tested and fuzzed alone. */
@@ -34,6 +38,23 @@ enum {
 	SIO_RREQ_BROADCAST = 7,
 	SIO_RREQ_BROADCAST_CLIENT_COUNT = 8,
 	SIO_RREQ_BROADCAST_ACK = 9,
+};
+
+/* Message types of the sharded adapter (MessageType of ClusterAdapter). */
+enum {
+	SIO_CMSG_INITIAL_HEARTBEAT = 1,
+	SIO_CMSG_HEARTBEAT = 2,
+	SIO_CMSG_BROADCAST = 3,
+	SIO_CMSG_SOCKETS_JOIN = 4,
+	SIO_CMSG_SOCKETS_LEAVE = 5,
+	SIO_CMSG_DISCONNECT_SOCKETS = 6,
+	SIO_CMSG_FETCH_SOCKETS = 7,
+	SIO_CMSG_FETCH_SOCKETS_RESPONSE = 8,
+	SIO_CMSG_SERVER_SIDE_EMIT = 9,
+	SIO_CMSG_SERVER_SIDE_EMIT_RESPONSE = 10,
+	SIO_CMSG_BROADCAST_CLIENT_COUNT = 11,
+	SIO_CMSG_BROADCAST_ACK = 12,
+	SIO_CMSG_ADAPTER_CLOSE = 13,
 };
 
 /* A decoded message. Every string is NUL-terminated and owned by the
@@ -79,6 +100,24 @@ int sio__rmsg_decode_broadcast(const uint8_t *buf, size_t len, sio_rmsg_t *out);
  * -EINVAL, -ENOMEM; on failure `out` holds nothing to free. */
 int sio__rmsg_decode_request(const uint8_t *buf, size_t len, sio_rmsg_t *out);
 void sio__rmsg_free(sio_rmsg_t *m);
+
+/* Decodes a message of the sharded adapter: JSON when it starts with '{',
+ * msgpack otherwise. `type` is a SIO_CMSG_ type (required, as `nsp`);
+ * from `data` (an object; ignored for heartbeats and ADAPTER_CLOSE): requestId,
+ * opts (rooms, except, flags), rooms (`targets`), close, and the event:
+ * packet.data of a BROADCAST (which must have opts), packet of a
+ * SERVER_SIDE_EMIT; for SERVER_SIDE_EMIT_RESPONSE and BROADCAST_ACK, `args` is
+ * [packet]. Returns 0, -EINVAL, -ENOMEM; on failure `out` holds nothing to
+ * free. */
+int sio__cmsg_decode(const uint8_t *buf, size_t len, sio_rmsg_t *out);
+/* Encodes the msgpack map {uid, nsp, type, data} (without data when
+ * `data` is NULL). `data` is JSON text (`data_len` 0: strlen) whose
+ * placeholders {"_placeholder":true,"num":N} become bins[N] as msgpack
+ * bin. Returns 0 with a new buffer in *out (free()), -EINVAL (invalid
+ * JSON, a placeholder without its attachment), -ENOMEM. */
+int sio__cmsg_encode(const char *uid, const char *nsp, int type,
+		     const char *data, size_t data_len, const sio_bin_t *bins,
+		     size_t nbins, uint8_t **out, size_t *len);
 
 /* Checks that `buf` holds exactly one msgpack object within the limits
  * above (each count and length fits the bytes left). Returns 0 or

@@ -290,8 +290,12 @@ sio_server_t *sio_server_new(struct event_base *base, const sio_options_t *opts)
 	srv->tv_connect_timeout = event_base_init_common_timeout(base, &tv);
 	srv->reap_ev = event_new(base, -1, 0, reap_cb, srv);
 	if (srv->opts.redis_url &&
-	    !(srv->redis = sio__redis_new(srv, srv->opts.redis_url,
-					  srv->opts.redis_key))) {
+	    !(srv->redis =
+		  srv->opts.redis_sharded
+		      ? sio__redis_sharded_new(srv, srv->opts.redis_url,
+					       srv->opts.redis_key)
+		      : sio__redis_new(srv, srv->opts.redis_url,
+				       srv->opts.redis_key))) {
 		if (srv->reap_ev)
 			event_free(srv->reap_ev);
 		free(srv);

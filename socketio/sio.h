@@ -99,8 +99,17 @@ typedef struct sio_options {
 	 * reconnection. What is published while Redis is unreachable is
 	 * lost (this node's own sockets still get it). Copied. */
 	const char *redis_url;
-	/* The channel prefix (the adapter's `key`). NULL: "socket.io". */
+	/* The channel prefix (the adapter's `key`, or the sharded adapter's
+	 * `channelPrefix`). NULL: "socket.io". */
 	const char *redis_key;
+	/* Non-zero: Redis 7 sharded pub/sub (SPUBLISH, SSUBSCRIBE), wire-
+	 * compatible with createShardedAdapter of @socket.io/redis-adapter
+	 * 8.3 (subscriptionMode "dynamic": one channel per namespace, one
+	 * per public room, one for the answers to each node). Every node of
+	 * a cluster uses the same mode; the redis-emitter speaks the classic
+	 * one only. sio_server_count() then counts with PUBSUB SHARDNUMSUB.
+	 * Default 0: classic pub/sub. */
+	int redis_sharded;
 } sio_options_t;
 
 void sio_options_init(sio_options_t *opts);
@@ -236,12 +245,31 @@ size_t sio_fetch_sockets(sio_nsp_t *nsp, const sio_target_t *to,
 size_t sio_room_size(sio_nsp_t *nsp, const char *room);
 /* Emits to the other servers of a cluster (nothing in memory), as
  * Node's io.serverSideEmit without an ack. Binary arguments are refused
- * (-EINVAL): the adapter sends these requests as JSON. */
+ * (-EINVAL) by the classic adapter, which sends these requests as JSON;
+ * the sharded one sends them (msgpack). */
 int sio_server_side_emit(sio_nsp_t *nsp, const char *event,
 			 const sio_args_t *args);
+/* The same, waiting for one answer from each other server (Node's
+ * serverSideEmitWithAck), with the sharded Redis adapter only: `cb` gets
+ * err 0 and the JSON array of the answers once every other server
+ * answered (at once "[]" when there is none: the count is PUBSUB
+ * SHARDNUMSUB, as Node's), or -ETIMEDOUT and the answers so far after
+ * `timeout_ms` (0: 5000, Node's), or -ECONNRESET and those so far when
+ * Redis went away or the server is freed first. `responses` is valid
+ * during the call; binary parts of answers are left as placeholder
+ * objects {"_placeholder":true,"num":N}, without their bytes. Binary
+ * arguments may be sent. Returns 0, or without calling `cb`:
+ * -EOPNOTSUPP in memory or with the classic adapter, -EPIPE while Redis is
+ * unreachable, -EINVAL (arguments that are not a JSON array), -ENOMEM. */
+typedef void (*sio_server_side_ack_fn)(void *ud, int err,
+				       const char *responses);
+int sio_server_side_emit_with_ack(sio_nsp_t *nsp, const char *event,
+				  const sio_args_t *args, unsigned timeout_ms,
+				  sio_server_side_ack_fn cb, void *ud);
 
 /* The number of servers of the cluster (Node's serverCount(): PUBSUB
- * NUMSUB of the namespace's request channel, this one included), given
+ * NUMSUB of the namespace's request channel, or with redis_sharded PUBSUB
+ * SHARDNUMSUB of its channel, this one included), given
  * to `cb` later: err 0 and the count, or -ECONNRESET when the connection
  * to Redis went away first (sio_server_free() included). Returns 0, or
  * without calling `cb`: -EOPNOTSUPP in memory (one server), -EPIPE while

@@ -38,6 +38,8 @@ typedef enum {
 	K_LIST,	      /* char ** with a size_t count: repeatable */
 	K_PORTS,      /* uint16_t * with a size_t count: repeatable */
 	K_TRANSPORTS, /* unsigned: EIO_TRANSPORT_* bits */
+	K_BOOL,	      /* int: a flag without argument; true or false
+			 elsewhere */
 	K_ACTION,     /* no argument, command line only: --help... */
 } kind_t;
 
@@ -209,6 +211,11 @@ static const opt_t options[] = {
      "share rooms and broadcasts with other nodes through Redis at "
      "redis://HOST[:PORT][/DB] (default: in memory, one node)",
      AT(redis), .check = check_redis},
+    {"redis-sharded", 0, K_BOOL, 0, NULL, NULL,
+     "with --redis: Redis 7 sharded pub/sub (SPUBLISH, SSUBSCRIBE), as "
+     "createShardedAdapter of @socket.io/redis-adapter, instead of classic "
+     "pub/sub (default: off; true or false in the environment and the file)",
+     AT(redis_sharded)},
     {"shutdown-grace", 0, K_MS, 0, "MS", "10000",
      "the longest drain on SIGTERM or SIGINT before the exit",
      AT(shutdown_grace_ms), .min = 0, .max = DAY_MS},
@@ -506,6 +513,17 @@ static int set_text(loader_t *l, const opt_t *o, const char *v, int split)
 			return list_check(l, o);
 		}
 		return list_add(l, o, v);
+	case K_BOOL: {
+		int b;
+		if (!v || strcmp(v, "true") == 0 || strcmp(v, "1") == 0)
+			b = 1;
+		else if (strcmp(v, "false") == 0 || strcmp(v, "0") == 0 || !*v)
+			b = 0;
+		else
+			return FAIL(l, o, "not true or false: '%s'", v);
+		memcpy(member(l, o->off), &b, sizeof(b));
+		return 0;
+	}
 	case K_ACTION: break;
 	}
 	return 0;
@@ -539,6 +557,10 @@ static const char *json_scalar_text(const opt_t *o, struct json_object *v)
 	if (numeric && json_object_is_type(v, json_type_int))
 		return json_object_to_json_string_ext(v,
 						      JSON_C_TO_STRING_PLAIN);
+	if (o->kind == K_BOOL)
+		return json_object_is_type(v, json_type_boolean)
+			   ? (json_object_get_boolean(v) ? "true" : "false")
+			   : NULL;
 	if (!numeric && json_object_is_type(v, json_type_string))
 		return json_object_get_string(v);
 	return NULL;
@@ -551,6 +573,7 @@ static const char *json_expected(const opt_t *o)
 	case K_MS:
 	case K_SIZE: return "an integer";
 	case K_PORTS: return "a port number or an array of them";
+	case K_BOOL: return "true or false";
 	case K_LIST: return "a string or an array of strings";
 	case K_STR:
 		if (o->flags & F_JOIN)
@@ -798,13 +821,15 @@ static int scan_flags(int argc, char **argv, FILE *err, flag_t *flags,
 	shortopts[ns++] = ':'; /* ':' for a missing argument */
 	for (size_t i = 0; i < NOPT; i++) {
 		const opt_t *o = &options[i];
-		longopts[i] = (struct option){
-		    o->name,
-		    o->kind == K_ACTION ? no_argument : required_argument, NULL,
-		    256 + (int)i};
+		longopts[i] =
+		    (struct option){o->name,
+				    o->kind == K_ACTION || o->kind == K_BOOL
+					? no_argument
+					: required_argument,
+				    NULL, 256 + (int)i};
 		if (o->letter) {
 			shortopts[ns++] = o->letter;
-			if (o->kind != K_ACTION)
+			if (o->kind != K_ACTION && o->kind != K_BOOL)
 				shortopts[ns++] = ':';
 		}
 	}
@@ -1003,6 +1028,7 @@ static void add_json(struct json_object *obj, const sd_config_t *cfg,
 						      : "polling,websocket");
 		break;
 	}
+	case K_BOOL: v = json_object_new_boolean(*(const int *)m); break;
 	case K_ACTION: return;
 	}
 	json_object_object_add(obj, o->name, v);

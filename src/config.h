@@ -49,17 +49,17 @@ typedef struct sd_config {
 	char *private_prefix;	/* --private-prefix, "private:" */
 	char *api_key;		/* --api-key: the HTTP API; NULL is off */
 
-	unsigned message_rate;	     /* --message-rate, 10 per window */
-	unsigned message_window_ms;  /* --message-window, 10000 */
-	unsigned event_rate;	     /* --event-rate, 100 per window; 0 off */
-	unsigned history_size;	     /* --history-size, 100 per room */
-	unsigned history_rooms;	     /* --history-rooms, 1000 */
+	unsigned message_rate;	       /* --message-rate, 10 per window */
+	unsigned message_window_ms;    /* --message-window, 10000 */
+	unsigned event_rate;	       /* --event-rate, 100 per window; 0 off */
+	unsigned history_size;	       /* --history-size, 100 per room */
+	unsigned history_rooms;	       /* --history-rooms, 1000 */
 	unsigned max_rooms_per_socket; /* --max-rooms-per-socket, 100 */
 	unsigned offline_state_ms;     /* --offline-state, a day */
-	unsigned max_message_length; /* --max-message-length, 500 chars */
-	unsigned typing_timeout_ms;  /* --typing-timeout, 5000 */
-	unsigned stats_interval_ms;  /* --stats-interval, 5000 */
-	char **relay_events;	     /* --relay-event, repeatable */
+	unsigned max_message_length;   /* --max-message-length, 500 chars */
+	unsigned typing_timeout_ms;    /* --typing-timeout, 5000 */
+	unsigned stats_interval_ms;    /* --stats-interval, 5000 */
+	char **relay_events;	       /* --relay-event, repeatable */
 	size_t nrelay_events;
 	unsigned max_connections;	 /* --max-connections, 0: no limit */
 	unsigned max_connections_per_ip; /* --max-connections-per-ip, 0 */
@@ -69,6 +69,7 @@ typedef struct sd_config {
 	char *log_file;		    /* --log-file, NULL: stderr */
 	char *static_dir;	    /* --static-dir, the installed demo */
 	char *redis;		    /* --redis URL, NULL: in memory */
+	int redis_sharded;	    /* --redis-sharded: sharded pub/sub */
 	unsigned shutdown_grace_ms; /* --shutdown-grace, 10000 */
 	char *config; /* --config or SOCKETIOD_CONFIG: the file read, or NULL */
 } sd_config_t;

@@ -86,6 +86,7 @@ static void server_options(const sd_config_t *cfg, sio_options_t *o)
 	o->connect_timeout_ms = cfg->connect_timeout_ms;
 	o->recovery_window_ms = cfg->recovery_window_ms;
 	o->redis_url = cfg->redis;
+	o->redis_sharded = cfg->redis_sharded;
 }
 
 static int listen_all(daemon_t *d)
@@ -171,8 +172,10 @@ int main(int argc, char **argv)
 	if (listen_all(&d) < 0)
 		goto out;
 	if (cfg.redis)
-		sd_log(SD_LOG_INFO, "cluster through Redis (connecting in "
-				    "the background; /health tells)");
+		sd_log(SD_LOG_INFO,
+		       "cluster through Redis%s (connecting in "
+		       "the background; /health tells)",
+		       cfg.redis_sharded ? " sharded pub/sub" : "");
 	sd_log(SD_LOG_INFO, "socketiod %s ready (auth %s)", SD_VERSION,
 	       cfg.auth == SD_AUTH_NONE	      ? "none"
 	       : cfg.auth == SD_AUTH_OPTIONAL ? "optional"

@@ -156,12 +156,14 @@ function sioServerPath() {
 /**
  * Command-line flags shared by both Socket.IO servers:
  *   --port N, --ping-interval MS, --ping-timeout MS, --recovery-window MS,
- *   --redis URL (option `redis`: a cluster node).
+ *   --redis URL (option `redis`: a cluster node), --redis-sharded (option
+ *   `redisSharded`: with the sharded adapter).
  * Options left undefined are not passed (the server's defaults apply).
  */
-function sioArgs({ port = 0, pingInterval, pingTimeout, recoveryWindow, redis } = {}) {
+function sioArgs({ port = 0, pingInterval, pingTimeout, recoveryWindow, redis, redisSharded } = {}) {
   const args = ["--port", String(port)];
   if (redis !== undefined) args.push("--redis", redis);
+  if (redisSharded) args.push("--redis-sharded");
   if (pingInterval !== undefined) args.push("--ping-interval", String(pingInterval));
   if (pingTimeout !== undefined) args.push("--ping-timeout", String(pingTimeout));
   if (recoveryWindow !== undefined) args.push("--recovery-window", String(recoveryWindow));

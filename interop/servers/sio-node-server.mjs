@@ -74,6 +74,8 @@
 //        "broadcast-with-ack" (room, ack) -> io.to(room).timeout(3000).emit("ask",
 //                                           ...) -> ack(err, responses)
 //        "redis-state" (ack)           -> ack("connected") once both clients are ready
+//        "server-count" (ack)          -> ack(await io.of("/").adapter.serverCount())
+//      --redis-sharded: createShardedAdapter (Redis 7 sharded pub/sub) instead
 //   A10 --recovery-window MS: connection-state recovery,
 //      connectionStateRecovery { maxDisconnectionDuration: MS,
 //      skipMiddlewares: true } (used only by test/sio-recovery.test.mjs).
@@ -91,6 +93,10 @@ function parseArgs(argv) {
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === "--redis" && i + 1 < argv.length) {
       opts.redis = argv[++i];
+      continue;
+    }
+    if (argv[i] === "--redis-sharded") {
+      opts.redisSharded = true;
       continue;
     }
     const key = names[argv[i]];
@@ -141,12 +147,18 @@ const root = io.of("/");
 let redisClients = [];
 if (opts.redis) {
   const { createClient } = await import("redis");
-  const { createAdapter } = await import("@socket.io/redis-adapter");
+  const { createAdapter, createShardedAdapter } = await import("@socket.io/redis-adapter");
   const pub = createClient({ url: opts.redis });
   const sub = pub.duplicate();
   for (const c of [pub, sub]) c.on("error", () => {}); // reconnects by itself
+  // the sharded adapter (8.3) subscribes to room channels without
+  // catching: while Redis is down those promises reject, which would end
+  // the process
+  process.on("unhandledRejection", (e) => {
+    process.stderr.write(`unhandled rejection (Redis down?): ${e?.message}\n`);
+  });
   await Promise.all([pub.connect(), sub.connect()]);
-  io.adapter(createAdapter(pub, sub));
+  io.adapter(opts.redisSharded ? createShardedAdapter(pub, sub) : createAdapter(pub, sub));
   redisClients = [pub, sub];
   root.on("server-side", (...args) => {
     const ack = typeof args[args.length - 1] === "function" ? args.pop() : null;
@@ -272,6 +284,9 @@ root.on("connection", (socket) => {
     io.to(room).timeout(3000).emit("ask", "question", (err, responses) => {
       ack(err ? String(err) : null, responses);
     });
+  });
+  socket.on("server-count", async (ack) => {
+    if (typeof ack === "function") ack(await io.of("/").adapter.serverCount());
   });
   socket.on("redis-state", (ack) => {
     if (typeof ack === "function")

@@ -306,6 +306,265 @@ static void test_urls(void)
 	CHECK_INT(sio_redis_url_check(NULL), -EINVAL);
 }
 
+/* The sharded adapter's messages (createShardedAdapter, ClusterAdapter) */
+
+/* notepack of a BROADCAST with a Buffer */
+static const char node_binary_broadcast[] =
+    "\x84\xa3\x75\x69\x64\xb0\x61\x31\x62\x32\x63\x33\x64\x34\x65\x35\x66\x36"
+    "\x30\x37\x31\x38\xa3\x6e\x73\x70\xa1\x2f\xa4\x74\x79\x70\x65\x03\xa4\x64"
+    "\x61\x74\x61\x82\xa6\x70\x61\x63\x6b\x65\x74\x83\xa4\x74\x79\x70\x65\x02"
+    "\xa4\x64\x61\x74\x61\x94\xa2\x65\x76\x01\xc4\x02\x01\x02\x81\xa1\x6b\xa2"
+    "\xc3\xa9\xa3\x6e\x73\x70\xa1\x2f\xa4\x6f\x70\x74\x73\x83\xa5\x72\x6f\x6f"
+    "\x6d\x73\x91\xa1\x72\xa6\x65\x78\x63\x65\x70\x74\x91\xa1\x78\xa5\x66\x6c"
+    "\x61\x67\x73\x81\xa8\x76\x6f\x6c\x61\x74\x69\x6c\x65\xc3";
+
+/* notepack of what we publish for the same broadcast */
+static const char expected_broadcast[] =
+    "\x84\xa3\x75\x69\x64\xb0\x30\x30\x31\x31\x32\x32\x33\x33\x34\x34\x35\x35"
+    "\x36\x36\x37\x37\xa3\x6e\x73\x70\xa5\x2f\x63\x68\x61\x74\xa4\x74\x79\x70"
+    "\x65\x03\xa4\x64\x61\x74\x61\x82\xa6\x70\x61\x63\x6b\x65\x74\x83\xa4\x74"
+    "\x79\x70\x65\x02\xa4\x64\x61\x74\x61\x96\xa2\x65\x76\xa1\x78\xfb\xcb\x40"
+    "\x04\x00\x00\x00\x00\x00\x00\xc0\xc3\xa3\x6e\x73\x70\xa5\x2f\x63\x68\x61"
+    "\x74\xa4\x6f\x70\x74\x73\x83\xa5\x72\x6f\x6f\x6d\x73\x91\xa4\x72\x6f\x6f"
+    "\x6d\xa6\x65\x78\x63\x65\x70\x74\x90\xa5\x66\x6c\x61\x67\x73\x80";
+
+static const char expected_ssa[] =
+    "\x84\xa3\x75\x69\x64\xb0\x30\x30\x31\x31\x32\x32\x33\x33\x34\x34\x35\x35"
+    "\x36\x36\x37\x37\xa3\x6e\x73\x70\xa1\x2f\xa4\x74\x79\x70\x65\x0a\xa4\x64"
+    "\x61\x74\x61\x82\xa9\x72\x65\x71\x75\x65\x73\x74\x49\x64\xa4\x61\x62\x63"
+    "\x64\xa6\x70\x61\x63\x6b\x65\x74\xa1\x63";
+
+static void test_sharded_binary_broadcast(void)
+{
+	sio_rmsg_t m;
+	CHECK_INT(sio__cmsg_decode(BYTES(node_binary_broadcast), &m), 0);
+	CHECK_INT(m.type, SIO_CMSG_BROADCAST);
+	CHECK_STR(m.uid, "a1b2c3d4e5f60718");
+	CHECK_STR(m.nsp, "/");
+	CHECK_STR(m.event, "ev");
+	CHECK_STR(m.args,
+		  "[1,{\"_placeholder\":true,\"num\":0},{\"k\":\"é\"}]");
+	CHECK_INT(m.nbins, 1);
+	CHECK_INT(m.bins[0].len, 2);
+	CHECK(m.bins[0].data[0] == 1 && m.bins[0].data[1] == 2);
+	CHECK(m.bins[0].data > (const uint8_t *)node_binary_broadcast &&
+	      m.bins[0].data < (const uint8_t *)node_binary_broadcast +
+				   sizeof(node_binary_broadcast));
+	CHECK_INT(m.nrooms, 1);
+	CHECK_STR(m.rooms[0], "r");
+	CHECK_INT(m.nexcept, 1);
+	CHECK_STR(m.except[0], "x");
+	CHECK_INT(m.flags, SIO_VOLATILE);
+	CHECK(m.request_id == NULL);
+	sio__rmsg_free(&m);
+}
+
+static void test_sharded_json(void)
+{
+	sio_rmsg_t m;
+	/* a broadcast with acks, as JSON.stringify writes it */
+	CHECK_INT(
+	    sio__cmsg_decode(
+		BYTES("{\"type\":3,\"data\":{\"packet\":{\"type\":2,\"data\":"
+		      "[\"ask\",\"question\"],\"nsp\":\"/\"},\"requestId\":"
+		      "\"9f8e\",\"opts\":{\"rooms\":[\"k\"],\"except\":[],"
+		      "\"flags\":{\"timeout\":3000}}},\"uid\":\"aa\",\"nsp\":"
+		      "\"/\"}"),
+		&m),
+	    0);
+	CHECK_INT(m.type, SIO_CMSG_BROADCAST);
+	CHECK_STR(m.request_id, "9f8e");
+	CHECK_STR(m.event, "ask");
+	CHECK_STR(m.args, "[\"question\"]");
+	CHECK_INT(m.timeout_ms, 3000);
+	CHECK_INT(m.nrooms, 1);
+	sio__rmsg_free(&m);
+	/* fetchSockets */
+	CHECK_INT(
+	    sio__cmsg_decode(
+		BYTES("{\"type\":7,\"data\":{\"opts\":{\"rooms\":[\"f\"],"
+		      "\"except\":[\"e\"],\"flags\":{}},\"requestId\":\"r7\"},"
+		      "\"uid\":\"bb\",\"nsp\":\"/chat\"}"),
+		&m),
+	    0);
+	CHECK_INT(m.type, SIO_CMSG_FETCH_SOCKETS);
+	CHECK_STR(m.nsp, "/chat");
+	CHECK_STR(m.request_id, "r7");
+	CHECK(m.has_opts && m.nrooms == 1 && m.nexcept == 1);
+	CHECK(m.event == NULL);
+	sio__rmsg_free(&m);
+	/* serverSideEmit with an ack: packet is [event, ...args] */
+	CHECK_INT(
+	    sio__cmsg_decode(
+		BYTES("{\"type\":9,\"data\":{\"requestId\":\"s1\",\"packet\":"
+		      "[\"server-side\",\"q\",{\"n\":1}]},\"uid\":\"cc\","
+		      "\"nsp\":\"/\"}"),
+		&m),
+	    0);
+	CHECK_INT(m.type, SIO_CMSG_SERVER_SIDE_EMIT);
+	CHECK_STR(m.event, "server-side");
+	CHECK_STR(m.args, "[\"q\",{\"n\":1}]");
+	CHECK_STR(m.request_id, "s1");
+	sio__rmsg_free(&m);
+	/* socketsJoin and disconnectSockets */
+	CHECK_INT(
+	    sio__cmsg_decode(
+		BYTES("{\"type\":4,\"data\":{\"opts\":{\"rooms\":[\"a\"],"
+		      "\"except\":[],\"flags\":{}},\"rooms\":[\"t1\",\"t2\"]},"
+		      "\"uid\":\"dd\",\"nsp\":\"/\"}"),
+		&m),
+	    0);
+	CHECK_INT(m.type, SIO_CMSG_SOCKETS_JOIN);
+	CHECK_INT(m.ntargets, 2);
+	CHECK_STR(m.targets[1], "t2");
+	sio__rmsg_free(&m);
+	CHECK_INT(sio__cmsg_decode(
+		      BYTES("{\"type\":6,\"data\":{\"opts\":{\"rooms\":[],"
+			    "\"except\":[],\"flags\":{}},\"close\":true},"
+			    "\"uid\":\"dd\",\"nsp\":\"/\"}"),
+		      &m),
+		  0);
+	CHECK_INT(m.type, SIO_CMSG_DISCONNECT_SOCKETS);
+	CHECK_INT(m.close, 1);
+	sio__rmsg_free(&m);
+	/* answers: args is [packet] */
+	CHECK_INT(
+	    sio__cmsg_decode(
+		BYTES("{\"type\":10,\"data\":{\"requestId\":\"s1\",\"packet\":"
+		      "{\"x\":[1,\"é\"]}},\"uid\":\"cc\",\"nsp\":\"/\"}"),
+		&m),
+	    0);
+	CHECK_INT(m.type, SIO_CMSG_SERVER_SIDE_EMIT_RESPONSE);
+	CHECK_STR(m.request_id, "s1");
+	CHECK_STR(m.args, "[{\"x\":[1,\"é\"]}]");
+	sio__rmsg_free(&m);
+	CHECK_INT(
+	    sio__cmsg_decode(BYTES("{\"type\":12,\"data\":{\"requestId\":"
+				   "\"b\"},\"uid\":\"cc\",\"nsp\":\"/\"}"),
+			     &m),
+	    0);
+	CHECK_STR(m.args, "[null]");
+	sio__rmsg_free(&m);
+	/* heartbeats (other versions send them): no data */
+	CHECK_INT(sio__cmsg_decode(
+		      BYTES("{\"uid\":\"ee\",\"nsp\":\"/\",\"type\":1}"), &m),
+		  0);
+	CHECK_INT(m.type, SIO_CMSG_INITIAL_HEARTBEAT);
+	sio__rmsg_free(&m);
+}
+
+static void test_sharded_refused(void)
+{
+	sio_rmsg_t m;
+	/* no type, an unknown one, no nsp */
+	CHECK_INT(sio__cmsg_decode(BYTES("{\"uid\":\"a\",\"nsp\":\"/\"}"), &m),
+		  -EINVAL);
+	CHECK_INT(sio__cmsg_decode(
+		      BYTES("{\"uid\":\"a\",\"nsp\":\"/\",\"type\":14}"), &m),
+		  -EINVAL);
+	CHECK_INT(sio__cmsg_decode(BYTES("{\"uid\":\"a\",\"type\":1}"), &m),
+		  -EINVAL);
+	/* a broadcast without data (found by the fuzzer), without opts, or
+	 * whose packet has no event name */
+	CHECK_INT(sio__cmsg_decode(
+		      BYTES("{\"uid\":\"a\",\"nsp\":\"/\",\"type\":3}"), &m),
+		  -EINVAL);
+	CHECK_INT(sio__cmsg_decode(BYTES("{\"uid\":\"a\",\"nsp\":\"/\","
+					 "\"type\":7,\"data\":null}"),
+				   &m),
+		  -EINVAL);
+	CHECK_INT(sio__cmsg_decode(
+		      BYTES("{\"uid\":\"a\",\"nsp\":\"/\",\"type\":3,\"data\":{"
+			    "\"packet\":{\"type\":2,\"data\":[\"e\"]}}}"),
+		      &m),
+		  -EINVAL);
+	CHECK_INT(
+	    sio__cmsg_decode(
+		BYTES("{\"uid\":\"a\",\"nsp\":\"/\",\"type\":3,\"data\":{"
+		      "\"packet\":{\"type\":2,\"data\":[1]},\"opts\":{}}}"),
+		&m),
+	    -EINVAL);
+	/* a classic broadcast frame (an array), truncated msgpack, data not
+	 * an object, not JSON */
+	CHECK_INT(sio__cmsg_decode(BYTES(node_frame), &m), -EINVAL);
+	CHECK_INT(sio__cmsg_decode((const uint8_t *)node_binary_broadcast,
+				   sizeof(node_binary_broadcast) - 2, &m),
+		  -EINVAL);
+	CHECK_INT(sio__cmsg_decode(BYTES("{\"uid\":\"a\",\"nsp\":\"/\","
+					 "\"type\":7,\"data\":[1]}"),
+				   &m),
+		  -EINVAL);
+	CHECK_INT(sio__cmsg_decode(BYTES("{\"uid\":"), &m), -EINVAL);
+	CHECK_INT(sio__cmsg_decode((const uint8_t *)"", 0, &m), -EINVAL);
+}
+
+/* What we publish is byte for byte what notepack.io writes for the same
+ * object, and decodes back. */
+static void test_sharded_encode(void)
+{
+	const char *data =
+	    "{\"packet\":{\"type\":2,\"data\":[\"ev\",\"x\",-5,2.5,null,true],"
+	    "\"nsp\":\"/chat\"},\"opts\":{\"rooms\":[\"room\"],\"except\":[],"
+	    "\"flags\":{}}}";
+	uint8_t *out;
+	size_t len;
+	CHECK_INT(sio__cmsg_encode("0011223344556677", "/chat",
+				   SIO_CMSG_BROADCAST, data, 0, NULL, 0, &out,
+				   &len),
+		  0);
+	CHECK_MEM(out, len, expected_broadcast, sizeof(expected_broadcast) - 1);
+	sio_rmsg_t m;
+	CHECK_INT(sio__cmsg_decode(out, len, &m), 0);
+	CHECK_STR(m.event, "ev");
+	CHECK_STR(m.args, "[\"x\",-5,2.5,null,true]");
+	CHECK_STR(m.rooms[0], "room");
+	sio__rmsg_free(&m);
+	free(out);
+
+	CHECK_INT(sio__cmsg_encode("0011223344556677", "/",
+				   SIO_CMSG_SERVER_SIDE_EMIT_RESPONSE,
+				   "{\"requestId\":\"abcd\",\"packet\":\"c\"}",
+				   0, NULL, 0, &out, &len),
+		  0);
+	CHECK_MEM(out, len, expected_ssa, sizeof(expected_ssa) - 1);
+	free(out);
+
+	/* binaries from placeholders, and back */
+	static const uint8_t blob[] = {7, 0, 255};
+	sio_bin_t bins[] = {{blob, 3}};
+	CHECK_INT(
+	    sio__cmsg_encode(
+		"u", "/", SIO_CMSG_BROADCAST,
+		"{\"packet\":{\"type\":2,\"data\":[\"b\",{\"_placeholder\":"
+		"true,\"num\":0}],\"nsp\":\"/\"},\"opts\":{\"rooms\":[],"
+		"\"except\":[],\"flags\":{\"volatile\":true}}}",
+		0, bins, 1, &out, &len),
+	    0);
+	CHECK_INT(sio__cmsg_decode(out, len, &m), 0);
+	CHECK_INT(m.nbins, 1);
+	CHECK_MEM(m.bins[0].data, m.bins[0].len, blob, 3);
+	CHECK_INT(m.flags, SIO_VOLATILE);
+	sio__rmsg_free(&m);
+	free(out);
+
+	/* a placeholder without its attachment, JSON that is not */
+	CHECK_INT(sio__cmsg_encode("u", "/", SIO_CMSG_BROADCAST,
+				   "{\"a\":{\"_placeholder\":true,\"num\":1}}",
+				   0, bins, 1, &out, &len),
+		  -EINVAL);
+	CHECK_INT(sio__cmsg_encode("u", "/", SIO_CMSG_BROADCAST, "{", 0, NULL,
+				   0, &out, &len),
+		  -EINVAL);
+	/* heartbeats: no data */
+	CHECK_INT(sio__cmsg_encode("u", "/", SIO_CMSG_HEARTBEAT, NULL, 0, NULL,
+				   0, &out, &len),
+		  0);
+	CHECK_INT(sio__cmsg_decode(out, len, &m), 0);
+	CHECK_INT(m.type, SIO_CMSG_HEARTBEAT);
+	sio__rmsg_free(&m);
+	free(out);
+}
+
 int main(void)
 {
 	test_emitter_frame();
@@ -315,5 +574,9 @@ int main(void)
 	test_requests();
 	test_encode_requests();
 	test_urls();
+	test_sharded_binary_broadcast();
+	test_sharded_json();
+	test_sharded_refused();
+	test_sharded_encode();
 	TEST_EXIT();
 }

@@ -442,6 +442,18 @@ static void test_errors(void)
 	     {"SOCKETIOD_PORT="},
 	     0,
 	     "SOCKETIOD_PORT: needs at least one value"},
+	    {{"--redis-sharded=1"},
+	     {0},
+	     0,
+	     "--redis-sharded: takes no argument"},
+	    {{0},
+	     {"SOCKETIOD_REDIS_SHARDED=yes"},
+	     0,
+	     "SOCKETIOD_REDIS_SHARDED: not true or false: 'yes'"},
+	    {{0},
+	     {0},
+	     "{\"redis-sharded\": \"true\"}",
+	     "%s: key 'redis-sharded': expected true or false"},
 	    {{0},
 	     {"SOCKETIOD_LOG_FORMAT=xml"},
 	     0,
@@ -552,6 +564,38 @@ static struct json_object *get(struct json_object *obj, const char *key)
 	struct json_object *v = NULL;
 	json_object_object_get_ex(obj, key, &v);
 	return v;
+}
+
+/* --redis-sharded, a boolean: a flag without argument, true or false
+ * in the environment and the file; flags > environment > file */
+static void test_boolean(void)
+{
+	sd_config_t c;
+	CHECK_INT(load(&c, NULL, NULL), SD_CONFIG_RUN);
+	CHECK_INT(c.redis_sharded, 0);
+	sd_config_free(&c);
+	const char *a1[] = {"--redis-sharded", NULL};
+	CHECK_INT(load(&c, a1, NULL), SD_CONFIG_RUN);
+	CHECK_INT(c.redis_sharded, 1);
+	sd_config_free(&c);
+	const char *path = write_file("{\"redis-sharded\": true}");
+	const char *a2[] = {"--config", path, NULL};
+	CHECK_INT(load(&c, a2, NULL), SD_CONFIG_RUN);
+	CHECK_STR(err_text, "");
+	CHECK_INT(c.redis_sharded, 1);
+	sd_config_free(&c);
+	const char *env_off[] = {"SOCKETIOD_REDIS_SHARDED=false", NULL};
+	CHECK_INT(load(&c, a2, env_off), SD_CONFIG_RUN);
+	CHECK_INT(c.redis_sharded, 0); /* the environment over the file */
+	sd_config_free(&c);
+	const char *a3[] = {"--config", path, "--redis-sharded", NULL};
+	CHECK_INT(load(&c, a3, env_off), SD_CONFIG_RUN);
+	CHECK_INT(c.redis_sharded, 1); /* the flag over both */
+	sd_config_free(&c);
+	const char *env_on[] = {"SOCKETIOD_REDIS_SHARDED=1", NULL};
+	const char *a4[] = {"--check-config", NULL};
+	CHECK_INT(load(&c, a4, env_on), SD_CONFIG_EXIT);
+	CHECK(strstr(out_text, "\"redis-sharded\": true") != NULL);
 }
 
 static void test_check_config(void)
@@ -677,6 +721,7 @@ int main(void)
 	test_flags();
 	test_precedence();
 	test_errors();
+	test_boolean();
 	test_check_config();
 	test_help_version();
 	if (file_path[0])
