@@ -1162,6 +1162,10 @@ static int check_all(loader_t *l)
 		return fail_from(l, l->set_by[opt_index(auth)], auth,
 				 "'%s' needs --jwt-secret or --jwt-public-key",
 				 auth_names[cfg->auth]);
+	const opt_t *sharded = find_option("redis-sharded");
+	if (cfg->redis_sharded && !cfg->redis)
+		return fail_from(l, l->set_by[opt_index(sharded)], sharded,
+				 "needs --redis");
 	return 0;
 }
 

@@ -372,6 +372,10 @@ static void test_errors(void)
 	     {0},
 	     0,
 	     "--auth: 'optional' needs --jwt-secret or --jwt-public-key"},
+	    {{"--redis-sharded"},
+	     {0},
+	     0,
+	     "--redis-sharded: needs --redis"},
 	    {{"--transports", "polling,ws"},
 	     {0},
 	     0,
@@ -567,18 +571,21 @@ static struct json_object *get(struct json_object *obj, const char *key)
 }
 
 /* --redis-sharded, a boolean: a flag without argument, true or false
- * in the environment and the file; flags > environment > file */
+ * in the environment and the file; flags > environment > file. It needs
+ * --redis (given by the file here). */
 static void test_boolean(void)
 {
 	sd_config_t c;
 	CHECK_INT(load(&c, NULL, NULL), SD_CONFIG_RUN);
 	CHECK_INT(c.redis_sharded, 0);
 	sd_config_free(&c);
-	const char *a1[] = {"--redis-sharded", NULL};
+	const char *a1[] = {"--redis-sharded", "--redis",
+			    "redis://127.0.0.1:6379", NULL};
 	CHECK_INT(load(&c, a1, NULL), SD_CONFIG_RUN);
 	CHECK_INT(c.redis_sharded, 1);
 	sd_config_free(&c);
-	const char *path = write_file("{\"redis-sharded\": true}");
+	const char *path = write_file("{\"redis-sharded\": true, "
+				      "\"redis\": \"redis://127.0.0.1:6379\"}");
 	const char *a2[] = {"--config", path, NULL};
 	CHECK_INT(load(&c, a2, NULL), SD_CONFIG_RUN);
 	CHECK_STR(err_text, "");
@@ -593,7 +600,7 @@ static void test_boolean(void)
 	CHECK_INT(c.redis_sharded, 1); /* the flag over both */
 	sd_config_free(&c);
 	const char *env_on[] = {"SOCKETIOD_REDIS_SHARDED=1", NULL};
-	const char *a4[] = {"--check-config", NULL};
+	const char *a4[] = {"--config", path, "--check-config", NULL};
 	CHECK_INT(load(&c, a4, env_on), SD_CONFIG_EXIT);
 	CHECK(strstr(out_text, "\"redis-sharded\": true") != NULL);
 }
