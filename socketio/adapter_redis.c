@@ -411,18 +411,6 @@ static void r_free(sio_adapter_t *a)
 
 /* `ops`, declared above: the memory operations, and ours (filled once) */
 
-static char *cat3(const char *a, const char *b, const char *c)
-{
-	size_t la = strlen(a), lb = strlen(b), lc = strlen(c);
-	char *s = malloc(la + lb + lc + 1);
-	if (s) {
-		memcpy(s, a, la);
-		memcpy(s + la, b, lb);
-		memcpy(s + la + lb, c, lc + 1);
-	}
-	return s;
-}
-
 sio_adapter_t *sio__adapter_redis_new(sio_redis_t *r, sio_nsp_t *nsp)
 {
 	if (!ops.join) {
@@ -438,19 +426,11 @@ sio_adapter_t *sio__adapter_redis_new(sio_redis_t *r, sio_nsp_t *nsp)
 		return NULL;
 	ra->a.ops = &ops;
 	ra->a.nsp = nsp;
-	ra->channel = cat3(r->key, "#", nsp->name);
-	ra->pattern = ra->channel ? cat3(ra->channel, "#", "*") : NULL;
-	char *tmp = ra->channel;
-	ra->channel = tmp ? cat3(tmp, "#", "") : NULL;
-	free(tmp);
-	ra->request = cat3(r->key, "-request#", nsp->name);
-	tmp = ra->request;
-	ra->request = tmp ? cat3(tmp, "#", "") : NULL;
-	free(tmp);
-	ra->response = cat3(r->key, "-response#", nsp->name);
-	tmp = ra->response;
-	ra->response = tmp ? cat3(tmp, "#", "") : NULL;
-	free(tmp);
+	ra->channel = sio__redis_channel("%s#%s#", r->key, nsp->name);
+	ra->pattern = sio__redis_channel("%s#%s#*", r->key, nsp->name);
+	ra->request = sio__redis_channel("%s-request#%s#", r->key, nsp->name);
+	ra->response =
+	    sio__redis_channel("%s-response#%s#", r->key, nsp->name);
 	if (!ra->channel || !ra->pattern || !ra->request || !ra->response ||
 	    hmap_put(&r->routes, ra->pattern, ra) < 0 ||
 	    hmap_put(&r->routes, ra->request, ra) < 0) {

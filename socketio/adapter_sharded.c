@@ -49,18 +49,6 @@ struct sadapter {
 
 static sio_adapter_ops_t ops;
 
-static char *cat3(const char *a, const char *b, const char *c)
-{
-	size_t la = strlen(a), lb = strlen(b), lc = strlen(c);
-	char *s = malloc(la + lb + lc + 1);
-	if (s) {
-		memcpy(s, a, la);
-		memcpy(s + la, b, lb);
-		memcpy(s + la + lb, c, lc + 1);
-	}
-	return s;
-}
-
 static int publish(sio_redis_t *r, const char *channel, const void *data,
 		   size_t len)
 {
@@ -90,7 +78,7 @@ static int send_msg(sadapter_t *sa, const char *channel, int type,
 static int respond(sadapter_t *sa, const char *uid, int type,
 		   const sio_sbuf_t *data, const sio_bin_t *bins, size_t nbins)
 {
-	char *ch = cat3(sa->channel, uid, "#");
+	char *ch = sio__redis_channel("%s%s#", sa->channel, uid);
 	int r = ch ? send_msg(sa, ch, type, data, bins, nbins) : -ENOMEM;
 	free(ch);
 	return r;
@@ -625,7 +613,7 @@ static int s_publish(sio_adapter_t *a, const sio_target_t *to,
 	sio__sbuf_puts(&b, "}");
 	int r;
 	if (to && to->nrooms == 1 && js_length(to->rooms[0]) != 20) {
-		char *ch = cat3(sa->channel, to->rooms[0], "#");
+		char *ch = sio__redis_channel("%s%s#", sa->channel, to->rooms[0]);
 		r = ch ? send_msg(sa, ch, SIO_CMSG_BROADCAST, &b,
 				  args ? args->bins : NULL,
 				  args ? args->nbins : 0)
@@ -737,11 +725,9 @@ sio_adapter_t *sio__adapter_sharded_new(sio_redis_t *r, sio_nsp_t *nsp)
 		return NULL;
 	sa->a.ops = &ops;
 	sa->a.nsp = nsp;
-	sa->channel = cat3(r->key, "#", nsp->name);
-	char *tmp = sa->channel;
-	sa->channel = tmp ? cat3(tmp, "#", "") : NULL;
-	free(tmp);
-	sa->response = sa->channel ? cat3(sa->channel, r->uid, "#") : NULL;
+	sa->channel = sio__redis_channel("%s#%s#", r->key, nsp->name);
+	sa->response =
+	    sio__redis_channel("%s#%s#%s#", r->key, nsp->name, r->uid);
 	if (!sa->channel || !sa->response ||
 	    hmap_put(&r->routes, sa->channel, sa) < 0 ||
 	    hmap_put(&r->routes, sa->response, sa) < 0) {

@@ -8,19 +8,7 @@
 #define SIO_CLUSTER_H
 
 #include "adapter.h"
-
-/* A growing string; `err` set once out of memory (the rest is ignored).
- * Start zeroed; free(s) at the end. */
-typedef struct sio_sbuf {
-	char *s;
-	size_t len, cap;
-	int err;
-} sio_sbuf_t;
-
-void sio__sbuf_put(sio_sbuf_t *b, const char *p, size_t n);
-void sio__sbuf_puts(sio_sbuf_t *b, const char *s);
-/* `s` as a JSON string literal. */
-void sio__sbuf_quote(sio_sbuf_t *b, const char *s);
+#include "sbuf.h"
 
 /* Appends {"requestId":ID,"sockets":[{"id","handshake","rooms","data"},
  * ...]} for the local sockets of `a` matching `to` (Node's

@@ -10,6 +10,7 @@
 #include <hiredis/adapters/libevent.h>
 #include <hiredis/hiredis.h>
 #include <sodium.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -484,4 +485,19 @@ int sio_server_count(sio_nsp_t *nsp,
 	if (!nsp->adapter->ops->server_count)
 		return -EOPNOTSUPP;
 	return nsp->adapter->ops->server_count(nsp->adapter, cb, ud);
+}
+
+char *sio__redis_channel(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	char *s = n < 0 ? NULL : malloc((size_t)n + 1);
+	if (s) {
+		va_start(ap, fmt);
+		vsnprintf(s, (size_t)n + 1, fmt, ap);
+		va_end(ap);
+	}
+	return s;
 }

@@ -93,6 +93,11 @@ int sio__redis_publish(sio_redis_t *r, const char *cmd, const char *channel,
 int sio__redis_numsub(sio_redis_t *r, const char *sub, const char *channel,
 		      void (*cb)(void *ud, int err, unsigned count), void *ud);
 
+/* A channel name made with printf(`fmt`, ...), in a new string; NULL
+ * when out of memory. */
+char *sio__redis_channel(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
+
 /* Incoming messages larger than this are dropped unread. */
 #define SIO_REDIS_MAX_MESSAGE (16u << 20)
 

@@ -3,6 +3,7 @@
 #include "redis_msg.h"
 
 #include "json.h"
+#include "sbuf.h"
 
 #include <errno.h>
 #include <json-c/json.h>
@@ -124,37 +125,19 @@ int sio__rmsg_msgpack_check(const uint8_t *buf, size_t len)
 /* A growing text buffer, and the attachments met while writing JSON -- */
 
 typedef struct jbuf {
-	char *s;
-	size_t len, cap;
+	sio_sbuf_t t;
 	sio_bin_t *bins;
 	size_t nbins, bcap;
-	int err;
 } jbuf_t;
 
 static void put(jbuf_t *b, const char *p, size_t n)
 {
-	if (b->err || n == 0)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		size_t ncap = b->cap ? b->cap : 64;
-		while (ncap < b->len + n + 1)
-			ncap *= 2;
-		char *ns = realloc(b->s, ncap);
-		if (!ns) {
-			b->err = -ENOMEM;
-			return;
-		}
-		b->s = ns;
-		b->cap = ncap;
-	}
-	memcpy(b->s + b->len, p, n);
-	b->len += n;
-	b->s[b->len] = '\0';
+	sio__sbuf_put(&b->t, p, n);
 }
 
 static void puts_(jbuf_t *b, const char *s)
 {
-	put(b, s, strlen(s));
+	sio__sbuf_puts(&b->t, s);
 }
 
 /* A JSON string literal, escaped as JSON.stringify does. */
@@ -165,7 +148,7 @@ static void put_str(jbuf_t *b, const char *p, size_t n)
 		return;
 	}
 	if (!eio_utf8_valid(p, n)) {
-		b->err = b->err ? b->err : -EINVAL;
+		b->t.err = b->t.err ? b->t.err : -EINVAL;
 		return;
 	}
 	put(b, "\"", 1);
@@ -213,17 +196,17 @@ static void put_double(jbuf_t *b, double d)
 
 static void put_bin(jbuf_t *b, const char *p, size_t n)
 {
-	if (b->err)
+	if (b->t.err)
 		return;
 	if (b->nbins >= SIO_RMSG_MAX_BINS) {
-		b->err = -EINVAL;
+		b->t.err = -EINVAL;
 		return;
 	}
 	if (b->nbins == b->bcap) {
 		size_t ncap = b->bcap ? b->bcap * 2 : 4;
 		sio_bin_t *nb = realloc(b->bins, ncap * sizeof(*nb));
 		if (!nb) {
-			b->err = -ENOMEM;
+			b->t.err = -ENOMEM;
 			return;
 		}
 		b->bins = nb;
@@ -286,7 +269,7 @@ static void put_obj(jbuf_t *b, const msgpack_object *o)
 				put_obj(b, k);
 				put(b, "\"", 1);
 			} else {
-				b->err = b->err ? b->err : -EINVAL;
+				b->t.err = b->t.err ? b->t.err : -EINVAL;
 			}
 			put(b, ":", 1);
 			put_obj(b, &o->via.map.ptr[i].val);
@@ -411,14 +394,14 @@ static unsigned mp_flags(const msgpack_object *flags, unsigned *timeout)
  * copy them); an empty one, which has no pointer, points at the input. */
 static void check_bins(jbuf_t *b, const uint8_t *buf, size_t len)
 {
-	for (size_t i = 0; !b->err && i < b->nbins; i++) {
+	for (size_t i = 0; !b->t.err && i < b->nbins; i++) {
 		const uint8_t *p = b->bins[i].data;
 		uintptr_t lo = (uintptr_t)buf, at = (uintptr_t)p;
 		if (b->bins[i].len == 0)
 			b->bins[i].data = buf;
 		else if (!p || at < lo || at - lo > len ||
 			 b->bins[i].len > len - (at - lo))
-			b->err = -EINVAL;
+			b->t.err = -EINVAL;
 	}
 }
 
@@ -445,13 +428,13 @@ static int mp_event(sio_rmsg_t *m, const msgpack_object *data,
 	}
 	put(&b, "]", 1);
 	check_bins(&b, buf, len);
-	if (b.err) {
-		free(b.s);
+	if (b.t.err) {
+		free(b.t.s);
 		free(b.bins);
-		return b.err;
+		return b.t.err;
 	}
-	m->args = b.s;
-	m->args_len = b.len;
+	m->args = b.t.s;
+	m->args_len = b.t.len;
 	m->bins = b.bins;
 	m->nbins = b.nbins;
 	return 0;
@@ -668,19 +651,19 @@ static int to_tree(const uint8_t *buf, size_t len, json_object **tree,
 		    MSGPACK_UNPACK_SUCCESS)
 			put_obj(&b, &u.data);
 		else
-			b.err = -EINVAL;
+			b.t.err = -EINVAL;
 		msgpack_unpacked_destroy(&u);
 		check_bins(&b, buf, len);
-		if (b.err) {
-			free(b.s);
+		if (b.t.err) {
+			free(b.t.s);
 			free(b.bins);
-			return b.err;
+			return b.t.err;
 		}
-		text = b.s;
-		tlen = b.len;
+		text = b.t.s;
+		tlen = b.t.len;
 	}
 	*tree = sio__json_parse(text, tlen);
-	free(b.s);
+	free(b.t.s);
 	if (!*tree) {
 		free(b.bins);
 		return -EINVAL;
@@ -690,7 +673,10 @@ static int to_tree(const uint8_t *buf, size_t len, json_object **tree,
 	return 0;
 }
 
-int sio__rmsg_decode_request(const uint8_t *buf, size_t len, sio_rmsg_t *out)
+/* Decodes `buf` (JSON or msgpack) into a tree and reads it with `read`
+ * into *out, which takes the attachments met on the way. */
+static int decode_with(const uint8_t *buf, size_t len, sio_rmsg_t *out,
+		       int (*read)(sio_rmsg_t *, json_object *))
 {
 	memset(out, 0, sizeof(*out));
 	out->type = -1;
@@ -700,7 +686,7 @@ int sio__rmsg_decode_request(const uint8_t *buf, size_t len, sio_rmsg_t *out)
 	int r = to_tree(buf, len, &o, &bins, &nbins);
 	if (r < 0)
 		return r;
-	r = js_request(out, o);
+	r = read(out, o);
 	json_object_put(o);
 	if (r == 0) {
 		out->bins = bins;
@@ -710,6 +696,11 @@ int sio__rmsg_decode_request(const uint8_t *buf, size_t len, sio_rmsg_t *out)
 		sio__rmsg_free(out);
 	}
 	return r;
+}
+
+int sio__rmsg_decode_request(const uint8_t *buf, size_t len, sio_rmsg_t *out)
+{
+	return decode_with(buf, len, out, js_request);
 }
 
 /* The sharded adapter's messages ----------------------------------------- */
@@ -803,24 +794,7 @@ static int js_cluster(sio_rmsg_t *m, json_object *o)
 
 int sio__cmsg_decode(const uint8_t *buf, size_t len, sio_rmsg_t *out)
 {
-	memset(out, 0, sizeof(*out));
-	out->type = -1;
-	json_object *o;
-	sio_bin_t *bins;
-	size_t nbins;
-	int r = to_tree(buf, len, &o, &bins, &nbins);
-	if (r < 0)
-		return r;
-	r = js_cluster(out, o);
-	json_object_put(o);
-	if (r == 0) {
-		out->bins = bins;
-		out->nbins = nbins;
-	} else {
-		free(bins);
-		sio__rmsg_free(out);
-	}
-	return r;
+	return decode_with(buf, len, out, js_cluster);
 }
 
 /* Encoding ------------------------------------------------------------------
@@ -1006,12 +980,12 @@ static void put_rooms(jbuf_t *b, const char *const *v, size_t n)
 static int finish_jbuf(jbuf_t *b, char **out, size_t *len)
 {
 	free(b->bins);
-	if (b->err) {
-		free(b->s);
-		return b->err;
+	if (b->t.err) {
+		free(b->t.s);
+		return b->t.err;
 	}
-	*out = b->s;
-	*len = b->len;
+	*out = b->t.s;
+	*len = b->t.len;
 	return 0;
 }
 
