@@ -47,6 +47,29 @@ static int reserve(void **p, size_t *cap, size_t need, size_t elem)
 	return 0;
 }
 
+/* Shrinks an array of *cap elements to the n in use. */
+static void shrink(void **p, size_t *cap, size_t n, size_t elem)
+{
+	if (n == 0 || n >= *cap)
+		return;
+	void *np = realloc(*p, n * elem);
+	if (np) {
+		*p = np;
+		*cap = n;
+	}
+}
+
+void eio__request_compact(eio_request_t *req)
+{
+	shrink((void **)&req->strs, &req->strs_cap, req->strs_len, 1);
+	shrink((void **)&req->hdrs, &req->hdrs_cap, req->nhdrs,
+	       2 * sizeof(*req->hdrs));
+	shrink((void **)&req->qs, &req->qs_cap, req->nqs, 2 * sizeof(*req->qs));
+	free(req->body);
+	req->body = NULL;
+	req->body_len = req->body_cap = 0;
+}
+
 static int put_bytes(eio_request_t *req, const char *at, size_t len)
 {
 	if (req->strs_len + len + 1 > UINT32_MAX)

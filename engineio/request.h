@@ -46,6 +46,9 @@ int eio__request_end_part(eio_request_t *req);
 /* Call once all headers are in: splits path and query, decodes the query.
  * Returns 0 or -ENOMEM. */
 int eio__request_finish_head(eio_request_t *req);
+/* Frees what a complete request kept for growing, and its body: for a
+ * request kept as long as its session (the handshake). */
+void eio__request_compact(eio_request_t *req);
 /* Appends body bytes, refusing (-E2BIG) past `max` bytes in all. */
 int eio__request_append_body(eio_request_t *req, const char *at, size_t len,
 			     size_t max);

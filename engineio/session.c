@@ -65,6 +65,7 @@ eio_session_t *eio__session_open(eio_server_t *srv, eio_conn_t *c,
 	s->transport = transport;
 	s->state = EIO_SESSION_OPEN;
 	new_id(srv, s->id);
+	eio__request_compact(req); /* kept as long as the session */
 	s->timer = evtimer_new(srv->base, timer_cb, s);
 	eio_msg_t *open = s->timer ? open_packet(s) : NULL;
 	s->handshake = req;

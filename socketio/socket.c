@@ -147,8 +147,10 @@ void sio__socket_connect(sio_client_t *c, sio_nsp_t *nsp, const char *auth,
 	s->next_in_client = c->sockets;
 	c->sockets = s;
 	s->connected = 1;
-	if (c->connect_timer)
-		evtimer_del(c->connect_timer);
+	if (c->connect_timer) { /* needed until the first connect only */
+		event_free(c->connect_timer);
+		c->connect_timer = NULL;
+	}
 	char json[80];
 	if (nsp->recovery)
 		snprintf(json, sizeof(json), "{\"sid\":\"%s\",\"pid\":\"%s\"}",

@@ -26,6 +26,11 @@ static int save_identity(sio_socket_t *s, const char *id, const char *name,
 			 int admin, struct json_object *rooms)
 {
 	struct json_object *st = json_object_new_object();
+	if (!id) { /* anonymous: the user is the socket */
+		id = sio_socket_id(s);
+		json_object_object_add(st, "anonymous",
+				       json_object_new_boolean(1));
+	}
 	json_object_object_add(st, "userId", json_object_new_string(id));
 	json_object_object_add(st, "username", json_object_new_string(name));
 	json_object_object_add(st, "admin", json_object_new_boolean(admin));
@@ -157,8 +162,8 @@ int sd_identity_middleware(void *ud, sio_socket_t *s, sio_error_t *err)
 		const char *name = given(auth, "username");
 		if (id && strlen(id) > SD_MAX_USER_ID)
 			id = NULL;
-		saved = save_identity(s, id ? id : sio_socket_id(s),
-				      name ? name : "anonymous", 0, NULL);
+		saved = save_identity(s, id, name ? name : "anonymous", 0,
+				      NULL);
 	}
 	if (saved < 0) {
 		err->message = "server error";
@@ -177,8 +182,10 @@ sd_client_t *sd_client_new(sd_service_t *svc, sio_socket_t *s)
 	struct json_object *st = state ? json_tokener_parse(state) : NULL;
 	const char *id = sd_get_string(st, "userId");
 	const char *name = sd_get_string(st, "username");
-	struct json_object *admin = NULL, *rooms = NULL, *joined = NULL;
+	struct json_object *admin = NULL, *rooms = NULL, *joined = NULL,
+			   *anonymous = NULL;
 	json_object_object_get_ex(st, "admin", &admin);
+	json_object_object_get_ex(st, "anonymous", &anonymous);
 	json_object_object_get_ex(st, "rooms", &rooms);
 	sd_client_t *c = id && name ? calloc(1, sizeof(*c)) : NULL;
 	if (!c)
@@ -201,6 +208,7 @@ sd_client_t *sd_client_new(sd_service_t *svc, sio_socket_t *s)
 	if (!(c->user = sd_user_get(svc, id, name)) ||
 	    sd_members_restore(c, joined) < 0)
 		goto fail;
+	c->user->anonymous = json_object_get_boolean(anonymous);
 	goto out;
 fail:
 	sd_client_free(c);

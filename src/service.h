@@ -80,6 +80,9 @@ struct sd_user {
 	char *id;
 	char *name;
 	size_t sockets;
+	/* no userId was given: the id is its one socket's, and its coming
+	 * and going are not announced */
+	unsigned anonymous : 1;
 	/* notifications kept for the user, newest last (notify.c) */
 	struct json_object *notifications; /* array of {id,...,read} */
 	size_t unread;
@@ -157,8 +160,8 @@ sd_user_t *sd_user_get(sd_service_t *svc, const char *id, const char *name);
  * when the id is longer than SD_MAX_USER_ID. */
 int sd_user_room(char room[SD_MAX_ROOM + 1], const char *id);
 /* A socket of the user connected / disconnected: presence events on the
- * first and the last; a user with no socket left is freed when it has
- * nothing to keep (above). */
+ * first and the last (not for anonymous users); a user with no socket
+ * left is freed when it has nothing to keep (above). */
 void sd_user_attach(sd_service_t *svc, sd_user_t *u);
 void sd_user_detach(sd_service_t *svc, sd_user_t *u);
 /* {userId, username} of `u`: added to `o`, or as a new object. */

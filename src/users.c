@@ -100,7 +100,7 @@ void sd_user_attach(sd_service_t *svc, sd_user_t *u)
 {
 	if (u->linger)
 		evtimer_del(u->linger);
-	if (u->sockets++ > 0)
+	if (u->sockets++ > 0 || u->anonymous)
 		return;
 	sd_emit(svc, NULL, NULL, "presence:online", sd_user_object(u));
 }
@@ -109,9 +109,12 @@ void sd_user_detach(sd_service_t *svc, sd_user_t *u)
 {
 	if (u->sockets > 0 && --u->sockets > 0)
 		return;
-	struct json_object *o = json_object_new_object();
-	json_object_object_add(o, "userId", json_object_new_string(u->id));
-	sd_emit(svc, NULL, NULL, "presence:offline", o);
+	if (!u->anonymous) {
+		struct json_object *o = json_object_new_object();
+		json_object_object_add(o, "userId",
+				       json_object_new_string(u->id));
+		sd_emit(svc, NULL, NULL, "presence:offline", o);
+	}
 	sd_user_idle(svc, u);
 }
 

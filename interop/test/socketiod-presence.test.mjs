@@ -72,6 +72,22 @@ describe("presence:online / presence:offline", () => {
     closeClient(b1);
     assert.deepEqual(await next(watcher, "presence:offline", (p) => p.userId === userId), { userId });
   });
+
+  test("not for anonymous sockets (no userId): a crowd of listeners is not announced to itself", async (t) => {
+    const watcher = await user(t, srv.url, { userId: unique("w"), username: "watcher" });
+    const anon = await user(t, srv.url, { username: "listener" });
+    const named = await user(t, srv.url, { userId: unique("named"), username: "named" });
+    // the named user's announcement comes after the anonymous one's would have
+    await next(watcher, "presence:online", (p) => p.userId === named.auth.userId);
+    await nothing(watcher, "presence:online", ([p]) => p.userId === anon.id);
+    // it is a user all the same: its own room, and presence:list
+    const list = await call(anon, "presence:list", { room: `user:${anon.id}` });
+    assert.deepEqual(list.users, [{ userId: anon.id, username: "listener" }]);
+    closeClient(anon);
+    closeClient(named);
+    await next(watcher, "presence:offline", (p) => p.userId === named.auth.userId);
+    await nothing(watcher, "presence:offline", ([p]) => p.userId === anon.id);
+  });
 });
 
 describe("stats:listeners", () => {

@@ -410,6 +410,32 @@ static void test_growth(void)
 	eio__request_free(req);
 }
 
+/* A compacted request (a session's handshake) reads the same, with no
+ * room to grow left and no body. */
+static void test_compact(void)
+{
+	eio_request_t *req = build_sample();
+	if (!req) {
+		TEST_FAIL("out of memory");
+		return;
+	}
+	CHECK_INT(eio__request_append_body(req, "body", 4, 10), 0);
+	eio__request_compact(req);
+	CHECK_SIZE(req->strs_cap, req->strs_len);
+	CHECK_SIZE(req->hdrs_cap, req->nhdrs);
+	CHECK_SIZE(req->qs_cap, req->nqs);
+	size_t len = 99;
+	eio_request_body(req, &len);
+	CHECK_SIZE(len, 0);
+	CHECK_STR(eio_request_path(req), "/engine.io/");
+	CHECK_STR(eio_request_query(req, "name"), "a b c");
+	CHECK_STR(eio_request_query(req, ""), "anon");
+	CHECK_STR(eio_request_header(req, "host"), "example.com");
+	CHECK_STR(eio_request_header(req, "x-last-empty"), "");
+	CHECK_STR(eio_request_header(req, "connection"), "keep-alive, Upgrade");
+	eio__request_free(req);
+}
+
 int main(void)
 {
 	test_url();
@@ -420,5 +446,6 @@ int main(void)
 	test_finish_realloc();
 	test_body();
 	test_growth();
+	test_compact();
 	TEST_EXIT();
 }
