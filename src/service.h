@@ -300,6 +300,10 @@ void sd_chat_stop_typing(sd_client_t *c, const char *room);
 /* `c` joined / left the chat room of `m`: user count and system message. */
 void sd_chat_announce_join(sd_client_t *c, const sd_member_t *m);
 void sd_chat_announce_leave(sd_client_t *c, const sd_member_t *m);
+/* With --redis, the histories of every node's chat rooms are kept on
+ * every node: registers the server-side event that brings them. Returns
+ * 0 or -ENOMEM. A node keeps what was posted since it started. */
+int sd_chat_cluster_start(sd_service_t *svc);
 /* Number of chat rooms with history. */
 size_t sd_chat_room_count(const sd_service_t *svc);
 
