@@ -124,11 +124,8 @@ static int history_has(sd_service_t *svc, const char *room, const char *id)
 
 /* --- The cluster: every node keeps the whole history ------------------ */
 
-#define HISTORY_EVENT "socketiod:history"
-
 /* Keeps `msg` in the history of `room`, here and, with --redis, on the
- * other nodes (a server-side emit [room, msg]): a client joining there
- * gets it too. */
+ * other nodes: a client joining there gets it too. */
 static void history_keep(sd_service_t *svc, const char *room,
 			 struct json_object *msg)
 {
@@ -136,41 +133,20 @@ static void history_keep(sd_service_t *svc, const char *room,
 	struct json_object *a = json_object_new_array_ext(2);
 	json_object_array_add(a, json_object_new_string(room));
 	json_object_array_add(a, json_object_get(msg));
-	sio_args_t args = {.json = json_object_to_json_string_ext(
-			       a, JSON_C_TO_STRING_PLAIN |
-				      JSON_C_TO_STRING_NOSLASHESCAPE)};
-	sio_server_side_emit(svc->nsp, HISTORY_EVENT, &args);
-	json_object_put(a);
+	sd_share(svc, SD_SHARE_HISTORY, a);
 }
 
-/* A message another node kept: kept here too, once (its clients here got
- * it through the adapter). Other server-side events, and malformed ones,
- * are not ours. */
-static void on_server_side(void *ud, sio_nsp_t *nsp, const char *event,
-			   const sio_args_t *args, sio_server_ack_t *ack)
+void sd_chat_shared(sd_service_t *svc, struct json_object *args)
 {
-	(void)nsp;
-	(void)ack;
-	sd_service_t *svc = ud;
-	if (strcmp(event, HISTORY_EVENT) != 0)
-		return;
-	struct json_object *a = sio_args_parse(args);
-	struct json_object *room = json_object_array_get_idx(a, 0);
-	struct json_object *msg = json_object_array_get_idx(a, 1);
+	struct json_object *room = json_object_array_get_idx(args, 0);
+	struct json_object *msg = json_object_array_get_idx(args, 1);
+	const char *name = json_object_get_string(room);
 	const char *id = sd_get_string(msg, "id");
-	if (json_object_array_length(a) == 2 &&
+	if (json_object_array_length(args) == 2 &&
 	    json_object_is_type(room, json_type_string) &&
-	    sd_valid_room(json_object_get_string(room)) &&
-	    json_object_is_type(msg, json_type_object) && id &&
-	    sd_json_check(msg) == 0 &&
-	    !history_has(svc, json_object_get_string(room), id))
-		history_add(svc, json_object_get_string(room), msg);
-	json_object_put(a);
-}
-
-int sd_chat_cluster_start(sd_service_t *svc)
-{
-	return sio_nsp_on_server_side(svc->nsp, on_server_side, svc);
+	    sd_valid_room(name) && json_object_is_type(msg, json_type_object) &&
+	    id && !history_has(svc, name, id))
+		history_add(svc, name, msg);
 }
 
 size_t sd_chat_room_count(const sd_service_t *svc)

@@ -418,7 +418,7 @@ sd_service_t *sd_service_new(struct event_base *base, sio_server_t *srv,
 	    sio_nsp_on_connection(svc->nsp, on_connection, svc) < 0 ||
 	    sio_nsp_on_disconnect(svc->nsp, on_disconnect, svc) < 0 ||
 	    register_events(svc, &svc->routes) < 0 ||
-	    sd_chat_cluster_start(svc) < 0 || sd_stats_start(svc) < 0)
+	    sd_share_start(svc) < 0 || sd_stats_start(svc) < 0)
 		goto fail;
 	sio_server_on_request(srv, sd_service_request, svc);
 	*error = NULL;

@@ -265,6 +265,21 @@ sd_member_t *sd_member_find(const sd_client_t *c, const char *room);
 void sd_announce_join(sd_client_t *c, const sd_member_t *m);
 void sd_announce_leave(sd_client_t *c, const sd_member_t *m);
 
+/* --- The cluster (share.c) -------------------------------------------- */
+
+/* With --redis, a node tells the others what changes state they keep too
+ * (server-side emits; a node keeps what happened since it started):
+ *   SD_SHARE_HISTORY [room, message]  a chat message kept (chat.c)
+ *   SD_SHARE_BADGES [serverId, channelId, senderUserId]  a seed-004
+ *       message: the unread counts of the server's members (notify.c) */
+#define SD_SHARE_HISTORY "socketiod:history"
+#define SD_SHARE_BADGES "socketiod:badges"
+typedef void (*sd_shared_fn)(sd_service_t *svc, struct json_object *args);
+/* Sends `args` (a json-c array, taken) to the other nodes as `event`. */
+void sd_share(sd_service_t *svc, const char *event, struct json_object *args);
+/* Registers the handler of the others' news. 0 or -ENOMEM. */
+int sd_share_start(sd_service_t *svc);
+
 /* --- Events ---------------------------------------------------------- */
 
 typedef void (*sd_event_fn)(sd_client_t *c, const char *event,
@@ -300,13 +315,16 @@ void sd_chat_stop_typing(sd_client_t *c, const char *room);
 /* `c` joined / left the chat room of `m`: user count and system message. */
 void sd_chat_announce_join(sd_client_t *c, const sd_member_t *m);
 void sd_chat_announce_leave(sd_client_t *c, const sd_member_t *m);
-/* With --redis, the histories of every node's chat rooms are kept on
- * every node: registers the server-side event that brings them. Returns
- * 0 or -ENOMEM. A node keeps what was posted since it started. */
-int sd_chat_cluster_start(sd_service_t *svc);
+/* A message another node kept in a chat room's history ([room, msg],
+ * SD_SHARE_HISTORY): kept here too, once. */
+void sd_chat_shared(sd_service_t *svc, struct json_object *args);
 /* Number of chat rooms with history. */
 size_t sd_chat_room_count(const sd_service_t *svc);
 
+/* Another node's seed-004 message ([serverId, channelId, senderUserId],
+ * SD_SHARE_BADGES): this node's members of the server outside the channel
+ * count it unread and get notification:update. */
+void sd_notify_shared_badges(sd_service_t *svc, struct json_object *args);
 /* Notifications (notify.c): delivers one to a user or a channel's
  * subscribers, skipping `from`; returns the sockets reached or -errno. */
 int sd_notify(sd_service_t *svc, const char *user_id, const char *channel_id,

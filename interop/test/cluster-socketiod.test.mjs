@@ -5,7 +5,8 @@
 //
 // Checks: a message posted on one node is in the history that chat:join and
 // chat:history give on the others (chat and seed 001's send-message), and
-// can be reacted to there; a node without --redis keeps only its own.
+// can be reacted to there; seed 004's unread badges count on every node;
+// a node without --redis keeps only its own.
 //
 // Skipped, visibly, when redis-server is not installed.
 import { describe, test, before, after } from "node:test";
@@ -20,7 +21,7 @@ const who = (tag) => ({ userId: unique(tag), username: tag });
 /** The user messages' texts (chat:message's message, send-message's content). */
 const texts = (list) => list.filter((m) => !m.system).map((m) => m.message ?? m.content);
 
-describe("socketiod: chat history on every node", { skip }, () => {
+describe("socketiod: chat history and unread badges on every node", { skip }, () => {
   let redis, nodes = [];
 
   before(async () => {
@@ -68,6 +69,34 @@ describe("socketiod: chat history on every node", { skip }, () => {
     assert.equal(r.ok, true, JSON.stringify(r));
     const reaction = await next(b, "chat:reaction", (x) => x.messageId === sent.id);
     assert.equal(reaction.emoji, "+1");
+  });
+
+  test("seed 004: a message on one node makes unread badges on the others, never for the sender", async (t) => {
+    const [n1, n2, n3] = nodes;
+    const serverId = unique("srv");
+    const general = unique("general");
+    const alice = who("alice");
+    const a = await user(t, n1.url, alice);
+    const a3 = await user(t, n3.url, alice); // alice's other device, elsewhere
+    const b = await user(t, n2.url, who("bob"));
+    const c = await user(t, n3.url, who("carol"));
+    for (const s of [a, a3, b, c]) await call(s, "user:join", { serverId });
+    for (const s of [a, b]) await call(s, "channel:join", { serverId, channelId: general });
+    await eventually(async () => {
+      await call(a, "message:send", { channelId: general, serverId, content: "ping" });
+      const u = await next(c, "notification:update", () => true, 1000);
+      assert.equal(u.channelId, general);
+    }, "a badge crossing from node 1 to node 3");
+    const before = (await call(c, "notifications:get", { serverId })).count;
+    await call(b, "message:send", { channelId: general, serverId, content: "from node 2" });
+    assert.deepEqual(await next(c, "notification:update", (u) => u.count === before + 1),
+      { serverId, channelId: general, count: before + 1 });
+    assert.equal((await call(c, "notifications:get", { serverId })).count, before + 1);
+    // bob is in the channel; alice's other device gets badges for bob's
+    // messages only, never for her own
+    assert.deepEqual(await next(a3, "notification:update"), { serverId, channelId: general, count: 1 });
+    assert.equal((await call(a3, "notifications:get", { serverId })).count, 1, "bob's message, none of alice's");
+    assert.equal((await call(b, "notifications:get", { serverId })).count, 0);
   });
 
   test("seed 001: send-message history crosses too", async (t) => {
