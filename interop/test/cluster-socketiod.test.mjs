@@ -6,13 +6,15 @@
 // Checks: a message posted on one node is in the history that chat:join and
 // chat:history give on the others (chat and seed 001's send-message), and
 // can be reacted to there; seed 004's unread badges count on every node;
+// stats:listeners counts every node's sockets;
 // a node without --redis keeps only its own.
 //
 // Skipped, visibly, when redis-server is not installed.
 import { describe, test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { REDIS, freePort, startRedis, eventually } from "../lib/redis.mjs";
-import { launchSocketiod, stopClean, user, call, next, unique } from "../lib/socketiod.mjs";
+import { launchSocketiod, stopClean, user, call, next, forget, unique } from "../lib/socketiod.mjs";
+import { closeClient } from "../lib/sio.mjs";
 
 const skip = REDIS ? false : "redis-server is not installed (apt-get install redis-server)";
 if (skip) test("socketiod cluster tests over Redis", { skip }, () => {});
@@ -21,14 +23,14 @@ const who = (tag) => ({ userId: unique(tag), username: tag });
 /** The user messages' texts (chat:message's message, send-message's content). */
 const texts = (list) => list.filter((m) => !m.system).map((m) => m.message ?? m.content);
 
-describe("socketiod: chat history and unread badges on every node", { skip }, () => {
+describe("socketiod: chat history, unread badges and listener counts on every node", { skip }, () => {
   let redis, nodes = [];
 
   before(async () => {
     const port = await freePort();
     redis = await startRedis(port);
     const url = `redis://127.0.0.1:${port}`;
-    nodes = await Promise.all([1, 2, 3].map(() => launchSocketiod(["--redis", url])));
+    nodes = await Promise.all([1, 2, 3].map(() => launchSocketiod(["--redis", url, "--stats-interval", "500"])));
   });
 
   after(async () => {
@@ -97,6 +99,23 @@ describe("socketiod: chat history and unread badges on every node", { skip }, ()
     assert.deepEqual(await next(a3, "notification:update"), { serverId, channelId: general, count: 1 });
     assert.equal((await call(a3, "notifications:get", { serverId })).count, 1, "bob's message, none of alice's");
     assert.equal((await call(b, "notifications:get", { serverId })).count, 0);
+  });
+
+  test("stats:listeners counts the sockets of every node", async (t) => {
+    const [n1, , n3] = nodes;
+    const probe = await user(t, n3.url, who("probe"));
+    const { count: c0 } = await next(probe, "stats:listeners");
+    const far = [await user(t, n1.url, who("far1")), await user(t, n1.url, who("far2"))];
+    const up = await next(probe, "stats:listeners", (p) => p.count === c0 + 2);
+    assert.ok(up.peak >= c0 + 2, JSON.stringify(up));
+    // a socket connecting on the first node is told the cluster's total
+    const near = await user(t, n1.url, who("near"));
+    await next(near, "stats:listeners", (p) => p.count === c0 + 3);
+    forget(probe, "stats:listeners");
+    for (const s of [...far, near]) closeClient(s);
+    // the peak stays (as this node sampled the others: every interval)
+    const down = await next(probe, "stats:listeners", (p) => p.count === c0);
+    assert.ok(down.peak >= c0 + 2, JSON.stringify(down));
   });
 
   test("seed 001: send-message history crosses too", async (t) => {
