@@ -449,6 +449,7 @@ void sd_service_free(sd_service_t *svc)
 	if (!svc)
 		return;
 	sd_stats_free(svc);
+	sd_presence_free(svc);
 	sd_chat_free_rooms(svc);
 	sd_users_free(svc);
 	if (svc->secret)

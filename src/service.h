@@ -40,6 +40,7 @@ struct sd_service {
 	sd_static_t *files;
 	hmap_t users; /* userId -> sd_user_t, while it has sockets or state */
 	hmap_t rooms; /* room -> sd_room_t, chat rooms with history */
+	hmap_t presence; /* userId -> the other nodes it is on (presence.c) */
 	sd_metrics_t metrics;
 	uint32_t id_prefix; /* random per run: ids unique across restarts */
 	uint64_t next_id;
@@ -279,15 +280,30 @@ void sd_announce_leave(sd_client_t *c, const sd_member_t *m);
  *   SD_SHARE_BADGES [serverId, channelId, senderUserId]  a seed-004
  *       message: the unread counts of the server's members (notify.c)
  *   SD_SHARE_LISTENERS [nodeId, count]  the node's sockets, every
- *       stats-interval (stats.c) */
+ *       stats-interval (stats.c)
+ *   SD_SHARE_PRESENCE [nodeId, userId, online]  a user's first socket on
+ *       the node came, or its last went (presence.c) */
 #define SD_SHARE_HISTORY "socketiod:history"
 #define SD_SHARE_BADGES "socketiod:badges"
 #define SD_SHARE_LISTENERS "socketiod:listeners"
+#define SD_SHARE_PRESENCE "socketiod:presence"
 typedef void (*sd_shared_fn)(sd_service_t *svc, struct json_object *args);
 /* Sends `args` (a json-c array, taken) to the other nodes as `event`. */
 void sd_share(sd_service_t *svc, const char *event, struct json_object *args);
 /* Registers the handler of the others' news. 0 or -ENOMEM. */
 int sd_share_start(sd_service_t *svc);
+
+/* Presence across the cluster (presence.c): a user's first socket on
+ * this node came / its last went: shared, and announced to everyone when
+ * the user is on no other node. */
+void sd_presence_came(sd_service_t *svc, sd_user_t *u);
+void sd_presence_went(sd_service_t *svc, sd_user_t *u);
+/* Another node's news ([nodeId, userId, online], SD_SHARE_PRESENCE). */
+void sd_presence_shared(sd_service_t *svc, struct json_object *args);
+/* Node `node` is gone: this node's sockets are told that the users who
+ * were only there are offline. */
+void sd_presence_node_gone(sd_service_t *svc, uint32_t node);
+void sd_presence_free(sd_service_t *svc);
 
 /* --- Events ---------------------------------------------------------- */
 

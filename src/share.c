@@ -15,6 +15,7 @@ static const struct {
     {SD_SHARE_HISTORY, sd_chat_shared},
     {SD_SHARE_BADGES, sd_notify_shared_badges},
     {SD_SHARE_LISTENERS, sd_stats_shared},
+    {SD_SHARE_PRESENCE, sd_presence_shared},
 };
 #define NHANDLERS (sizeof(handlers) / sizeof(handlers[0]))
 

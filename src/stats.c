@@ -28,7 +28,9 @@ static size_t total(sd_service_t *svc)
 	uint64_t life = PEER_LIFE * (uint64_t)svc->cfg->stats_interval_ms;
 	for (size_t i = 0; i < svc->npeers;) {
 		if (now - svc->peers[i].seen_ms > life) {
+			uint32_t gone = svc->peers[i].id;
 			svc->peers[i] = svc->peers[--svc->npeers];
+			sd_presence_node_gone(svc, gone);
 			continue;
 		}
 		n += svc->peers[i++].count;

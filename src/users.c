@@ -102,19 +102,15 @@ void sd_user_attach(sd_service_t *svc, sd_user_t *u)
 		evtimer_del(u->linger);
 	if (u->sockets++ > 0 || u->anonymous)
 		return;
-	sd_emit(svc, NULL, NULL, "presence:online", sd_user_object(u));
+	sd_presence_came(svc, u);
 }
 
 void sd_user_detach(sd_service_t *svc, sd_user_t *u)
 {
 	if (u->sockets > 0 && --u->sockets > 0)
 		return;
-	if (!u->anonymous) {
-		struct json_object *o = json_object_new_object();
-		json_object_object_add(o, "userId",
-				       json_object_new_string(u->id));
-		sd_emit(svc, NULL, NULL, "presence:offline", o);
-	}
+	if (!u->anonymous)
+		sd_presence_went(svc, u);
 	sd_user_idle(svc, u);
 }
 

@@ -6,7 +6,9 @@
 // Checks: a message posted on one node is in the history that chat:join and
 // chat:history give on the others (chat and seed 001's send-message), and
 // can be reacted to there; seed 004's unread badges count on every node;
-// stats:listeners counts every node's sockets;
+// stats:listeners counts every node's sockets; presence:online/offline
+// follow a user's sockets on every node, and the users of a node that
+// died go offline;
 // a node without --redis keeps only its own.
 //
 // Skipped, visibly, when redis-server is not installed.
@@ -23,14 +25,14 @@ const who = (tag) => ({ userId: unique(tag), username: tag });
 /** The user messages' texts (chat:message's message, send-message's content). */
 const texts = (list) => list.filter((m) => !m.system).map((m) => m.message ?? m.content);
 
-describe("socketiod: chat history, unread badges and listener counts on every node", { skip }, () => {
-  let redis, nodes = [];
+describe("socketiod: chat history, unread badges, listener counts and presence on every node", { skip }, () => {
+  let redis, redisUrl, nodes = [];
 
   before(async () => {
     const port = await freePort();
     redis = await startRedis(port);
-    const url = `redis://127.0.0.1:${port}`;
-    nodes = await Promise.all([1, 2, 3].map(() => launchSocketiod(["--redis", url, "--stats-interval", "500"])));
+    redisUrl = `redis://127.0.0.1:${port}`;
+    nodes = await Promise.all([1, 2, 3].map(() => launchSocketiod(["--redis", redisUrl, "--stats-interval", "500"])));
   });
 
   after(async () => {
@@ -116,6 +118,57 @@ describe("socketiod: chat history, unread badges and listener counts on every no
     // the peak stays (as this node sampled the others: every interval)
     const down = await next(probe, "stats:listeners", (p) => p.count === c0);
     assert.ok(down.peak >= c0 + 2, JSON.stringify(down));
+  });
+
+  test("presence: online on a user's first socket in the cluster, offline after its last, whatever the nodes", async (t) => {
+    const [n1, n2, n3] = nodes;
+    const watcher = await user(t, n3.url, who("watcher"));
+    const watcher2 = await user(t, n2.url, who("watcher2"));
+    const bob = who("bob");
+    const isBob = (p) => p.userId === bob.userId;
+    const b1 = await user(t, n1.url, bob);
+    await next(watcher, "presence:online", isBob);
+    // node 2 handled node 1's news about bob before the announcement that
+    // came after it (one Redis connection delivers in order)
+    await next(watcher2, "presence:online", isBob);
+    // a second device on another node: no second announcement. What node 2
+    // publishes reaches the watcher in order: carol's arrival after it
+    // means that a duplicate would have come first.
+    const b2 = await user(t, n2.url, bob);
+    const carol = await user(t, n2.url, who("carol"));
+    await next(watcher, "presence:online", (p) => p.userId === carol.auth.userId);
+    assert.deepEqual(watcher.inbox.pending("presence:online").filter((it) => isBob(it.args[0])), []);
+    // the first device goes: bob is still on node 2, so nobody is told
+    // (node 1 heard of b2 before carol: the same order)
+    await next(watcher2, "presence:online", (p) => p.userId === carol.auth.userId);
+    closeClient(b1);
+    const dave = await user(t, n1.url, who("dave"));
+    await next(watcher, "presence:online", (p) => p.userId === dave.auth.userId);
+    assert.deepEqual(watcher.inbox.pending("presence:offline").filter((it) => isBob(it.args[0])), []);
+    // the last one goes
+    closeClient(b2);
+    assert.deepEqual(await next(watcher, "presence:offline", isBob), { userId: bob.userId });
+  });
+
+  test("presence: the users of a node that died are offline for the others", async (t) => {
+    const [, , n3] = nodes;
+    const n4 = await launchSocketiod(["--redis", redisUrl, "--stats-interval", "500"]);
+    t.after(() => n4.stop("SIGKILL"));
+    const watcher = await user(t, n3.url, who("watcher"));
+    const erin = who("erin");
+    const isErin = (p) => p.userId === erin.userId;
+    const e = await user(t, n4.url, erin);
+    await next(watcher, "presence:online", isErin);
+    // node 4's first stats tick shares its count, then tells its sockets;
+    // frank's arrival, published after, reaching node 3 means that node 3
+    // has node 4's count: it knows node 4
+    await next(e, "stats:listeners"); // on connect
+    await next(e, "stats:listeners"); // the tick
+    const frank = await user(t, n4.url, who("frank"));
+    await next(watcher, "presence:online", (p) => p.userId === frank.auth.userId);
+    await n4.stop("SIGKILL");
+    // three stats intervals later (1.5 s), node 3 tells its own sockets
+    assert.deepEqual(await next(watcher, "presence:offline", isErin, 10_000), { userId: erin.userId });
   });
 
   test("seed 001: send-message history crosses too", async (t) => {
