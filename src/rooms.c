@@ -53,7 +53,7 @@ static void on_join(sd_client_t *c, const char *event, struct json_object *arg,
 		return;
 	}
 	sd_ack_ok(ack,
-		  count_object("room", room, sio_room_size(c->svc->nsp, room)));
+		  count_object("room", room, sd_room_count(c->svc, room)));
 }
 
 static void on_leave(sd_client_t *c, const char *event, struct json_object *arg,
@@ -68,7 +68,7 @@ static void on_leave(sd_client_t *c, const char *event, struct json_object *arg,
 		return;
 	}
 	sd_ack_ok(ack,
-		  count_object("room", room, sio_room_size(c->svc->nsp, room)));
+		  count_object("room", room, sd_room_count(c->svc, room)));
 }
 
 /* {videoId, count} to the room of the video membership `m`. */
@@ -76,7 +76,7 @@ static void viewers(sd_service_t *svc, const sd_member_t *m)
 {
 	sd_emit(svc, m->room, NULL, "video:viewers",
 		count_object("videoId", m->value,
-			     sio_room_size(svc->nsp, m->room)));
+			     sd_room_count(svc, m->room)));
 }
 
 void sd_announce_join(sd_client_t *c, const sd_member_t *m)
@@ -203,7 +203,7 @@ static void on_video(sd_client_t *c, const char *event, struct json_object *arg,
 		sd_leave(c, room);
 	}
 	sd_ack_ok(ack,
-		  count_object("videoId", id, sio_room_size(svc->nsp, room)));
+		  count_object("videoId", id, sd_room_count(svc, room)));
 }
 
 static void on_video_progress(sd_client_t *c, const char *event,

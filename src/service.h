@@ -279,8 +279,9 @@ void sd_announce_leave(sd_client_t *c, const sd_member_t *m);
  *   SD_SHARE_HISTORY [room, message]  a chat message kept (chat.c)
  *   SD_SHARE_BADGES [serverId, channelId, senderUserId]  a seed-004
  *       message: the unread counts of the server's members (notify.c)
- *   SD_SHARE_LISTENERS [nodeId, count]  the node's sockets, every
- *       stats-interval (stats.c)
+ *   SD_SHARE_LISTENERS [nodeId, count, {room: count}]  the node's
+ *       sockets, in all and per room joined, every stats-interval
+ *       (stats.c)
  *   SD_SHARE_PRESENCE [nodeId, userId, online]  a user's first socket on
  *       the node came, or its last went (presence.c) */
 #define SD_SHARE_HISTORY "socketiod:history"
@@ -358,10 +359,13 @@ int sd_notify(sd_service_t *svc, const char *user_id, const char *channel_id,
 /* stats:listeners (stats.c) */
 int sd_stats_start(sd_service_t *svc);
 void sd_stats_connected(sd_service_t *svc, sd_client_t *c);
-/* Another node's count of sockets ([nodeId, count], SD_SHARE_LISTENERS,
- * every stats-interval): counted in stats:listeners until it is three
- * intervals old. */
+/* Another node's counts of sockets ([nodeId, count, {room: count}],
+ * SD_SHARE_LISTENERS, every stats-interval): counted in stats:listeners
+ * and sd_room_count() until they are three intervals old. */
 void sd_stats_shared(sd_service_t *svc, struct json_object *args);
 void sd_stats_free(sd_service_t *svc);
+/* The sockets in `room` on this node and, as last heard (every
+ * stats-interval), on the others: the counts the events report. */
+size_t sd_room_count(sd_service_t *svc, const char *room);
 
 #endif /* SD_SERVICE_H */

@@ -6,7 +6,8 @@
 // Checks: a message posted on one node is in the history that chat:join and
 // chat:history give on the others (chat and seed 001's send-message), and
 // can be reacted to there; seed 004's unread badges count on every node;
-// stats:listeners counts every node's sockets; presence:online/offline
+// stats:listeners and the room counts count every node's sockets;
+// presence:online/offline
 // follow a user's sockets on every node, and the users of a node that
 // died go offline;
 // a node without --redis keeps only its own.
@@ -169,6 +170,34 @@ describe("socketiod: chat history, unread badges, listener counts and presence o
     await n4.stop("SIGKILL");
     // three stats intervals later (1.5 s), node 3 tells its own sockets
     assert.deepEqual(await next(watcher, "presence:offline", isErin, 10_000), { userId: erin.userId });
+  });
+
+  test("room counts: chat:join, chat:user-count and video:viewers count every node's members", async (t) => {
+    const [n1, n2, n3] = nodes;
+    const room = unique("counted");
+    const videoId = unique("vid");
+    const a = await user(t, n1.url, who("alice"));
+    const b = await user(t, n2.url, who("bob"));
+    for (const s of [a, b]) {
+      await call(s, "chat:join", { room });
+      await call(s, "video:join", { videoId });
+    }
+    const c = await user(t, n3.url, who("carol"));
+    // node 3 learns the others' counts every stats interval
+    await eventually(async () => {
+      const joined = await call(c, "chat:join", { room });
+      assert.equal(joined.count, 3);
+    }, "the count of a room with members on three nodes");
+    const viewing = await call(c, "video:join", { videoId });
+    assert.equal(viewing.count, 3);
+    assert.deepEqual(await next(c, "video:viewers", (v) => v.count === 3), { videoId, count: 3 });
+    // once node 1 has heard of carol, alice leaves there: node 1 tells
+    // the room at once
+    await eventually(async () => {
+      assert.equal((await call(a, "chat:join", { room })).count, 3);
+    }, "node 1's count");
+    await call(a, "chat:leave", { room });
+    assert.deepEqual(await next(c, "chat:user-count", (u) => u.count === 2), { room, count: 2 });
   });
 
   test("seed 001: send-message history crosses too", async (t) => {
