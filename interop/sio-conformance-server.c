@@ -33,7 +33,12 @@
  *     "sockets-join" (room, target) -> sockets of room join target;
  *     "disconnect-sockets" (room) -> sockets of room disconnected (close);
  *     "redis-state" (ack) -> ack("off" | "connecting" | "connected");
- *     "server-count" (ack) -> ack(number of servers) (PUBSUB NUMSUB).
+ *     "server-count" (ack) -> ack(number of servers) (PUBSUB NUMSUB);
+ *     "fetch-sockets" (room, except, timeout_ms, ack) -> ack(err,
+ *       [{id, rooms, data, handshake}] sorted by id) of
+ *       sio_fetch_remote_sockets() (room, except: a string or null;
+ *       timeout_ms: null for 5000; err null or "error N"), in memory too;
+ *     "set-data" (value, ack) -> socket.data = value, ack("ok").
  *   --redis-sharded: with --redis, the sharded adapter
  *     (sio_options_t.redis_sharded; SHARDNUMSUB for "server-count"), and
  *     "server-side-emit-with-ack" (ack) -> ack(err, responses) of a
@@ -522,6 +527,105 @@ static void on_server_side_with_ack(void *ud, sio_socket_t *s,
 		side_answered(copy, r, "[]");
 }
 
+static int by_id(const void *x, const void *y)
+{
+	const sio_remote_socket_t *const *a = x, *const *b = y;
+	return strcmp((*a)->id, (*b)->id);
+}
+
+static void fetched(void *ud, int err, const sio_remote_socket_t *sockets,
+		    size_t n)
+{
+	sio_ack_t *ack = ud;
+	const sio_remote_socket_t **v = calloc(n ? n : 1, sizeof(*v));
+	json_object *res = json_object_new_array();
+	if (v && res) {
+		for (size_t i = 0; i < n; i++)
+			v[i] = &sockets[i];
+		qsort(v, n, sizeof(*v), by_id);
+		char e[32];
+		snprintf(e, sizeof(e), "error %d", err);
+		json_object_array_add(res, err ? json_object_new_string(e)
+					       : NULL);
+		json_object *list = json_object_new_array();
+		for (size_t i = 0; list && i < n; i++) {
+			json_object *o = json_object_new_object();
+			json_object *rooms = json_object_new_array();
+			for (size_t k = 0; rooms && k < v[i]->nrooms; k++)
+				json_object_array_add(
+				    rooms, json_object_new_string(v[i]->rooms[k]));
+			json_object_object_add(o, "id",
+					       json_object_new_string(v[i]->id));
+			json_object_object_add(o, "rooms", rooms);
+			json_object_object_add(o, "data",
+					       json_tokener_parse(v[i]->data_json));
+			json_object_object_add(
+			    o, "handshake", json_tokener_parse(v[i]->handshake_json));
+			json_object_array_add(list, o);
+		}
+		json_object_array_add(res, list);
+		sio_args_t a = {json_object_to_json_string_ext(
+				    res, JSON_C_TO_STRING_PLAIN),
+				0, NULL, 0};
+		sio_ack_send(ack, &a); /* -EINVAL if the socket has gone */
+	}
+	json_object_put(res);
+	free(v);
+	free(ack);
+}
+
+/* A string argument, or NULL (null, absent, or another type). */
+static const char *arg_string(json_object *tree, size_t i)
+{
+	json_object *o = json_object_array_get_idx(tree, i);
+	return json_object_is_type(o, json_type_string)
+		   ? json_object_get_string(o)
+		   : NULL;
+}
+
+/* "fetch-sockets" (room, except, timeout_ms, ack) -> ack(err, [{id, rooms,
+ * data, handshake}] sorted by id) of sio_fetch_remote_sockets() */
+static void on_fetch_sockets(void *ud, sio_socket_t *s, const char *event,
+			     const sio_args_t *args, sio_ack_t *ack)
+{
+	(void)ud;
+	(void)event;
+	sio_ack_t *copy = malloc(sizeof(*copy));
+	json_object *tree = sio_args_parse(args);
+	if (!copy) {
+		json_object_put(tree);
+		return;
+	}
+	*copy = *ack;
+	const char *room = arg_string(tree, 0), *except = arg_string(tree, 1);
+	json_object *t = json_object_array_get_idx(tree, 2);
+	unsigned timeout = json_object_is_type(t, json_type_int)
+			       ? (unsigned)json_object_get_int(t)
+			       : 0;
+	sio_target_t to = {&room, room ? 1 : 0, &except, except ? 1 : 0, 0};
+	int r = sio_fetch_remote_sockets(sio_socket_nsp(s), &to, timeout,
+					 fetched, copy);
+	json_object_put(tree);
+	if (r < 0)
+		fetched(copy, r, NULL, 0);
+}
+
+/* "set-data" (value, ack) -> socket.data = value; ack("ok") */
+static void on_set_data(void *ud, sio_socket_t *s, const char *event,
+			const sio_args_t *args, sio_ack_t *ack)
+{
+	(void)ud;
+	(void)event;
+	json_object *tree = sio_args_parse(args);
+	json_object *v = json_object_array_get_idx(tree, 0);
+	const char *text = json_object_to_json_string_ext(
+	    v, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	int r = sio_socket_set_state(s, text ? text : "null");
+	json_object_put(tree);
+	sio_args_t a = {r == 0 ? "[\"ok\"]" : "[\"error\"]", 0, NULL, 0};
+	sio_ack_send(ack, &a);
+}
+
 static void on_signal(evutil_socket_t sig, short what, void *arg)
 {
 	(void)sig;
@@ -645,6 +749,8 @@ int main(int argc, char **argv)
 		       NULL) ||
 	    sio_nsp_on(root, "redis-state", on_redis_state, NULL) ||
 	    sio_nsp_on(root, "server-count", on_server_count, NULL) ||
+	    sio_nsp_on(root, "fetch-sockets", on_fetch_sockets, NULL) ||
+	    sio_nsp_on(root, "set-data", on_set_data, NULL) ||
 	    sio_nsp_on(root, "server-side-emit-with-ack",
 		       on_server_side_with_ack, NULL)) {
 		fprintf(stderr, "sio-conformance-server: out of memory\n");

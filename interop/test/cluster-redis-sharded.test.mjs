@@ -24,6 +24,7 @@ import { createClient } from "redis";
 import { startSioC, startSioNode } from "../lib/server.mjs";
 import { REDIS, freePort, startRedis, eventually } from "../lib/redis.mjs";
 import { connect, ack, norm, disconnected } from "../lib/sio.mjs";
+import { fetchSocketsTests } from "../lib/cluster-fetch.mjs";
 import { sleep } from "../lib/util.mjs";
 import { launchSocketiod, stopClean, user, call, next, http } from "../lib/socketiod.mjs";
 
@@ -305,6 +306,8 @@ describe("sharded cluster over Redis (C and Node.js nodes)", { skip }, () => {
     assert.equal(byId[a.id].handshake.url.startsWith("/socket.io/"), true);
     void n;
   });
+
+  fetchSocketsTests({ trio, join, uniq, url: () => url, silentPeer: ["sSubscribe", "sUnsubscribe", "socket.io#/#"] });
 
   test("socketsJoin crosses both ways", async (t) => {
     const [a, b, n] = await trio(t);
