@@ -462,6 +462,53 @@ static void on_redis_state(void *ud, sio_socket_t *s, const char *event,
 	sio_ack_send(ack, &a);
 }
 
+/* An ack answered after its handler returned. A copy of sio_ack_t is
+ * valid as long as its socket: the socket's disconnect marks the ones it
+ * had gone (a server freed with a request pending calls back after its
+ * sockets are disconnected and freed). */
+typedef struct later_ack {
+	sio_ack_t ack; /* first */
+	int gone;
+	struct later_ack *next;
+} later_ack_t;
+
+static later_ack_t *later_acks;
+
+static sio_ack_t *ack_keep(const sio_ack_t *ack)
+{
+	later_ack_t *l = calloc(1, sizeof(*l));
+	if (!l)
+		return NULL;
+	l->ack = *ack;
+	l->next = later_acks;
+	later_acks = l;
+	return &l->ack;
+}
+
+/* Answers (unless the socket has gone) and frees. */
+static void ack_later(sio_ack_t *ack, const char *json)
+{
+	later_ack_t *l = (later_ack_t *)ack;
+	sio_args_t a = {json, 0, NULL, 0};
+	if (!l->gone && json)
+		sio_ack_send(ack, &a);
+	for (later_ack_t **pp = &later_acks; *pp; pp = &(*pp)->next)
+		if (*pp == l) {
+			*pp = l->next;
+			break;
+		}
+	free(l);
+}
+
+static void acks_forget(void *ud, sio_socket_t *s, const char *reason)
+{
+	(void)ud;
+	(void)reason;
+	for (later_ack_t *l = later_acks; l; l = l->next)
+		if (l->ack.socket == s)
+			l->gone = 1;
+}
+
 static void count_answered(void *ud, int err, unsigned count)
 {
 	sio_ack_t *ack = ud;
@@ -470,9 +517,7 @@ static void count_answered(void *ud, int err, unsigned count)
 		snprintf(json, sizeof(json), "[\"error %d\"]", err);
 	else
 		snprintf(json, sizeof(json), "[%u]", count);
-	sio_args_t a = {json, 0, NULL, 0};
-	sio_ack_send(ack, &a); /* -EINVAL if the socket has gone */
-	free(ack);
+	ack_later(ack, json);
 }
 
 /* "server-count" (ack) -> ack(n), from PUBSUB NUMSUB */
@@ -482,10 +527,9 @@ static void on_server_count(void *ud, sio_socket_t *s, const char *event,
 	(void)ud;
 	(void)event;
 	(void)args;
-	sio_ack_t *copy = malloc(sizeof(*copy));
+	sio_ack_t *copy = ack_keep(ack);
 	if (!copy)
 		return;
-	*copy = *ack;
 	int r = sio_server_count(sio_socket_nsp(s), count_answered, copy);
 	if (r < 0)
 		count_answered(copy, r, 0);
@@ -501,11 +545,9 @@ static void side_answered(void *ud, int err, const char *responses)
 			snprintf(json, n, "[\"error %d\",%s]", err, responses);
 		else
 			snprintf(json, n, "[null,%s]", responses);
-		sio_args_t a = {json, 0, NULL, 0};
-		sio_ack_send(ack, &a); /* -EINVAL if the socket has gone */
-		free(json);
 	}
-	free(ack);
+	ack_later(ack, json);
+	free(json);
 }
 
 /* "server-side-emit-with-ack" (ack) -> ack(err, responses) */
@@ -516,10 +558,9 @@ static void on_server_side_with_ack(void *ud, sio_socket_t *s,
 	(void)ud;
 	(void)event;
 	(void)args;
-	sio_ack_t *copy = malloc(sizeof(*copy));
+	sio_ack_t *copy = ack_keep(ack);
 	if (!copy)
 		return;
-	*copy = *ack;
 	sio_args_t q = {"[\"q\"]", 0, NULL, 0};
 	int r = sio_server_side_emit_with_ack(sio_socket_nsp(s), "server-side",
 					      &q, 0, side_answered, copy);
@@ -564,14 +605,12 @@ static void fetched(void *ud, int err, const sio_remote_socket_t *sockets,
 			json_object_array_add(list, o);
 		}
 		json_object_array_add(res, list);
-		sio_args_t a = {json_object_to_json_string_ext(
-				    res, JSON_C_TO_STRING_PLAIN),
-				0, NULL, 0};
-		sio_ack_send(ack, &a); /* -EINVAL if the socket has gone */
 	}
+	ack_later(ack, v && res ? json_object_to_json_string_ext(
+				      res, JSON_C_TO_STRING_PLAIN)
+				: NULL);
 	json_object_put(res);
 	free(v);
-	free(ack);
 }
 
 /* A string argument, or NULL (null, absent, or another type). */
@@ -590,13 +629,12 @@ static void on_fetch_sockets(void *ud, sio_socket_t *s, const char *event,
 {
 	(void)ud;
 	(void)event;
-	sio_ack_t *copy = malloc(sizeof(*copy));
+	sio_ack_t *copy = ack_keep(ack);
 	json_object *tree = sio_args_parse(args);
 	if (!copy) {
 		json_object_put(tree);
 		return;
 	}
-	*copy = *ack;
 	const char *room = arg_string(tree, 0), *except = arg_string(tree, 1);
 	json_object *t = json_object_array_get_idx(tree, 2);
 	unsigned timeout = json_object_is_type(t, json_type_int)
@@ -736,6 +774,7 @@ int main(int argc, char **argv)
 	    sio_nsp_on(root, "ack-twice", ack_first, NULL) ||
 	    sio_nsp_on(root, "ack-twice", ack_second, NULL) ||
 	    sio_nsp_on_disconnect(root, report_disconnect, root) ||
+	    sio_nsp_on_disconnect(root, acks_forget, NULL) ||
 	    sio_nsp_on_disconnect(custom, report_disconnect, root) ||
 	    sio_nsp_on(custom, "message", on_message, NULL) || !refuse ||
 	    sio_nsp_use(refuse, refuse_all, NULL) || !dyn ||

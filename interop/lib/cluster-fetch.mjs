@@ -5,16 +5,18 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createClient } from "redis";
-import { ack } from "./sio.mjs";
+import { ack, connect } from "./sio.mjs";
+import { eventually } from "./redis.mjs";
 
 /**
  * Registers the tests. `trio(t)`: sockets [a, b, n] on C node 1, C node 2
  * and the Node.js node; `join(room, ...sockets)`; `uniq(tag)`: a fresh
  * room name; `url`(): the Redis URL; `silentPeer`: [subscribe method,
  * unsubscribe method, channel] of a redis client, where a server is
- * counted (a peer that never answers).
+ * counted (a peer that never answers); `startC()`: one more C node of the
+ * cluster (stop() rejects when it exits uncleanly or ASan reports).
  */
-export function fetchSocketsTests({ trio, join, uniq, url, silentPeer }) {
+export function fetchSocketsTests({ trio, join, uniq, url, silentPeer, startC }) {
   const ids = (sockets) => sockets.map((s) => s.id);
   const sorted = (v) => [...v].sort();
 
@@ -83,5 +85,30 @@ export function fetchSocketsTests({ trio, join, uniq, url, silentPeer }) {
     const [err, sockets] = await ack(a, "fetch-sockets", room, null, null);
     assert.equal(err, null);
     assert.deepEqual(ids(sockets), sorted([a.id, b.id, n.id]));
+  });
+
+  test("a C node stopped while its fetchSockets waits for a silent peer exits cleanly", async (t) => {
+    const extra = await startC();
+    const peer = createClient({ url: url() });
+    let stopped = false;
+    try {
+      const s = await connect(t, extra.url);
+      await eventually(async () => {
+        assert.deepEqual(await ack(s, "redis-state"), ["connected"]);
+      }, "the extra C node connected to Redis");
+      await peer.connect();
+      const [sub, , channel] = silentPeer;
+      let seen;
+      const published = new Promise((resolve) => { seen = resolve; });
+      await peer[sub](channel, () => seen());
+      // the request is out (the peer got it): the fetch now waits for answers
+      s.emit("fetch-sockets", null, null, 60_000, () => {});
+      await published;
+      await extra.stop(); // pending at sio_server_free: called back and freed
+      stopped = true;
+    } finally {
+      if (!stopped) await extra.stop().catch(() => {});
+      await peer.quit();
+    }
   });
 }

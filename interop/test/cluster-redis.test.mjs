@@ -205,7 +205,7 @@ describe("cluster over Redis (C and Node.js nodes)", { skip }, () => {
     assert.equal(byId[a.id].handshake.url.startsWith("/socket.io/"), true);
   });
 
-  fetchSocketsTests({ trio, join, uniq, url: () => url, silentPeer: ["subscribe", "unsubscribe", "socket.io-request#/#"] });
+  fetchSocketsTests({ trio, join, uniq, url: () => url, startC: () => startSioC({ redis: url }), silentPeer: ["subscribe", "unsubscribe", "socket.io-request#/#"] });
 
   test("socketsJoin crosses both ways", async (t) => {
     const [a, b, n] = await trio(t);
