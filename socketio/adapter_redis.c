@@ -281,6 +281,8 @@ out:
 /* An answer on KEY-response#NSP#(UID#): this node's fetchSockets only */
 static void on_response(radapter_t *ra, const char *payload, size_t len)
 {
+	if (!ra->a.requests)
+		return; /* the answers to the others: not decoded */
 	sio_rmsg_t m;
 	if (sio__rmsg_decode_request((const uint8_t *)payload, len, &m) < 0)
 		return;
