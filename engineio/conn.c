@@ -75,6 +75,15 @@ static void out_cb(struct evbuffer *buf, const struct evbuffer_cb_info *info,
 static void event_cb(struct bufferevent *bev, short what, void *arg);
 static void timer_cb(evutil_socket_t fd, short what, void *arg);
 
+/* Arms the connection's timer, made again when an upgraded connection
+ * (which has none while it is open) closes. 0, or -ENOMEM. */
+static int arm(eio_conn_t *c, const struct timeval *tv)
+{
+	if (!c->timer && !(c->timer = evtimer_new(c->srv->base, timer_cb, c)))
+		return -ENOMEM;
+	return evtimer_add(c->timer, tv);
+}
+
 static void link_conn(eio_conn_t **list, eio_conn_t *c)
 {
 	c->prev = NULL;
@@ -326,7 +335,8 @@ static void linger(eio_conn_t *c)
 	evbuffer_drain(bufferevent_get_input(c->bev),
 		       evbuffer_get_length(bufferevent_get_input(c->bev)));
 	bufferevent_enable(c->bev, EV_READ);
-	evtimer_add(c->timer, c->srv->tv_linger);
+	if (arm(c, c->srv->tv_linger) < 0)
+		eio__conn_close(c);
 }
 
 /* All the output is written. */
@@ -530,7 +540,8 @@ void eio__conn_close(eio_conn_t *c)
 	c->state = EIO_CONN_DEAD;
 	bufferevent_disable(c->bev, EV_READ | EV_WRITE);
 	bufferevent_setcb(c->bev, NULL, NULL, NULL, NULL);
-	evtimer_del(c->timer);
+	if (c->timer)
+		evtimer_del(c->timer);
 	eio_server_t *srv = c->srv;
 	unlink_conn(&srv->conns, c);
 	link_conn(&srv->dead_conns, c);
@@ -546,8 +557,9 @@ void eio__conn_close_after_write(eio_conn_t *c)
 	bufferevent_disable(c->bev, EV_READ);
 	if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
 		linger(c);
-	else /* bound the wait for a peer that never reads */
-		evtimer_add(c->timer, c->srv->tv_http_timeout);
+	else if (arm(c, c->srv->tv_http_timeout) < 0)
+		eio__conn_close(c); /* the wait for a peer that never reads
+				      cannot be bounded */
 }
 
 void eio__conn_free(eio_conn_t *c)
@@ -561,7 +573,8 @@ void eio__conn_free(eio_conn_t *c)
 	bufferevent_free(c->bev);
 	free(c->parser);
 	eio__request_free(c->req);
-	event_free(c->timer);
+	if (c->timer)
+		event_free(c->timer);
 	if (c->ws)
 		wslay_event_context_free(c->ws);
 	free(c);

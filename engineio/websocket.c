@@ -149,7 +149,8 @@ int eio__ws_accept(eio_conn_t *c, const eio_request_t *req)
 	c->state = EIO_CONN_WEBSOCKET;
 	free(c->parser); /* the HTTP part is over */
 	c->parser = NULL;
-	evtimer_del(c->timer);
+	event_free(c->timer); /* an open WebSocket has no HTTP timeouts */
+	c->timer = NULL;
 	return 0;
 }
 

@@ -596,6 +596,32 @@ static int js_sockets(sio_rmsg_t *m, json_object *o)
 	return json_object_is_type(v, json_type_array) ? js_wrap(m, v) : 0;
 }
 
+/* The opts of a request or a message: rooms, except, flags. */
+static int js_opts(sio_rmsg_t *m, json_object *opts)
+{
+	int r;
+	json_object *v;
+	if (!json_object_is_type(opts, json_type_object))
+		return 0;
+	m->has_opts = 1;
+	if ((r = js_rooms(js_get(opts, "rooms"), &m->rooms, &m->nrooms)) < 0 ||
+	    (r = js_rooms(js_get(opts, "except"), &m->except, &m->nexcept)) < 0)
+		return r;
+	json_object *flags = js_get(opts, "flags");
+	if (json_object_get_boolean(js_get(flags, "volatile")))
+		m->flags |= SIO_VOLATILE;
+	if (json_object_get_boolean(js_get(flags, "local")))
+		m->flags |= SIO_LOCAL;
+	if ((v = js_get(flags, "timeout")) &&
+	    json_object_is_type(v, json_type_int)) {
+		int64_t t = json_object_get_int64(v);
+		m->timeout_ms = t < 0	       ? 0
+				: t > 86400000 ? 86400000
+					       : (unsigned)t;
+	}
+	return 0;
+}
+
 static int js_request(sio_rmsg_t *m, json_object *o)
 {
 	json_object *v;
@@ -613,27 +639,8 @@ static int js_request(sio_rmsg_t *m, json_object *o)
 	    !json_object_is_type(v, json_type_null))
 		if (!(m->request_id = js_room(v)))
 			return -EINVAL;
-	json_object *opts = js_get(o, "opts");
-	if (json_object_is_type(opts, json_type_object)) {
-		m->has_opts = 1;
-		if ((r = js_rooms(js_get(opts, "rooms"), &m->rooms,
-				  &m->nrooms)) < 0 ||
-		    (r = js_rooms(js_get(opts, "except"), &m->except,
-				  &m->nexcept)) < 0)
-			return r;
-		json_object *flags = js_get(opts, "flags");
-		if (json_object_get_boolean(js_get(flags, "volatile")))
-			m->flags |= SIO_VOLATILE;
-		if (json_object_get_boolean(js_get(flags, "local")))
-			m->flags |= SIO_LOCAL;
-		if ((v = js_get(flags, "timeout")) &&
-		    json_object_is_type(v, json_type_int)) {
-			int64_t t = json_object_get_int64(v);
-			m->timeout_ms = t < 0	       ? 0
-					: t > 86400000 ? 86400000
-						       : (unsigned)t;
-		}
-	}
+	if ((r = js_opts(m, js_get(o, "opts"))) < 0)
+		return r;
 	if ((v = js_get(o, "rooms")) &&
 	    (r = js_rooms(v, &m->targets, &m->ntargets)) < 0)
 		return r;
@@ -732,31 +739,6 @@ int sio__rmsg_decode_request(const uint8_t *buf, size_t len, sio_rmsg_t *out)
 }
 
 /* The sharded adapter's messages ----------------------------------------- */
-
-static int js_opts(sio_rmsg_t *m, json_object *opts)
-{
-	int r;
-	json_object *v;
-	if (!json_object_is_type(opts, json_type_object))
-		return 0;
-	m->has_opts = 1;
-	if ((r = js_rooms(js_get(opts, "rooms"), &m->rooms, &m->nrooms)) < 0 ||
-	    (r = js_rooms(js_get(opts, "except"), &m->except, &m->nexcept)) < 0)
-		return r;
-	json_object *flags = js_get(opts, "flags");
-	if (json_object_get_boolean(js_get(flags, "volatile")))
-		m->flags |= SIO_VOLATILE;
-	if (json_object_get_boolean(js_get(flags, "local")))
-		m->flags |= SIO_LOCAL;
-	if ((v = js_get(flags, "timeout")) &&
-	    json_object_is_type(v, json_type_int)) {
-		int64_t t = json_object_get_int64(v);
-		m->timeout_ms = t < 0	       ? 0
-				: t > 86400000 ? 86400000
-					       : (unsigned)t;
-	}
-	return 0;
-}
 
 static int js_cluster(sio_rmsg_t *m, json_object *o)
 {

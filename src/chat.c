@@ -122,6 +122,33 @@ static int history_has(sd_service_t *svc, const char *room, const char *id)
 	return 0;
 }
 
+/* --- The cluster: every node keeps the whole history ------------------ */
+
+/* Keeps `msg` in the history of `room`, here and, with --redis, on the
+ * other nodes: a client joining there gets it too. */
+static void history_keep(sd_service_t *svc, const char *room,
+			 struct json_object *msg)
+{
+	history_add(svc, room, msg);
+	struct json_object *a = json_object_new_array_ext(2);
+	json_object_array_add(a, json_object_new_string(room));
+	json_object_array_add(a, json_object_get(msg));
+	sd_share(svc, SD_SHARE_HISTORY, a);
+}
+
+void sd_chat_shared(sd_service_t *svc, struct json_object *args)
+{
+	struct json_object *room = json_object_array_get_idx(args, 0);
+	struct json_object *msg = json_object_array_get_idx(args, 1);
+	const char *name = json_object_get_string(room);
+	const char *id = sd_get_string(msg, "id");
+	if (json_object_array_length(args) == 2 &&
+	    json_object_is_type(room, json_type_string) &&
+	    sd_valid_room(name) && json_object_is_type(msg, json_type_object) &&
+	    id && !history_has(svc, name, id))
+		history_add(svc, name, msg);
+}
+
 size_t sd_chat_room_count(const sd_service_t *svc)
 {
 	return svc->rooms.count;
@@ -319,7 +346,7 @@ static void on_message(sd_client_t *c, const char *event,
 	sd_add_user(msg, c->user);
 	json_object_object_add(msg, "message", json_object_new_string(text));
 	json_object_object_add(msg, "timestamp", json_object_new_int64(now));
-	history_add(svc, t.room, msg);
+	history_keep(svc, t.room, msg);
 	svc->metrics.chat_messages++;
 	sd_emit(svc, t.room, NULL, "chat:message", msg);
 
@@ -349,7 +376,7 @@ static void on_send_message(sd_client_t *c, const char *event,
 	size_t n = strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
 	snprintf(when + n, sizeof(when) - n, ".%03uZ", (unsigned)(now % 1000));
 	json_object_object_add(msg, "createdAt", json_object_new_string(when));
-	history_add(svc, t.room, msg);
+	history_keep(svc, t.room, msg);
 	sd_emit(svc, t.room, NULL, "new-message", json_object_get(msg));
 	sd_ack_posted(ack, msg);
 }

@@ -343,15 +343,17 @@ static void collect(void *ud, sio_socket_t *s)
 	b->sockets[b->n++] = s;
 }
 
-/* notification:update to the members of the server not in the channel,
- * each user counted once however many sockets. */
-static void badges(sd_client_t *sender, const char *server, const char *channel,
-		   const char *channel_room)
+/* notification:update to this node's members of the server not in the
+ * channel nor user `sender`, each user counted once however many
+ * sockets. */
+static void badges(sd_service_t *svc, const char *sender, const char *server,
+		   const char *channel)
 {
-	sd_service_t *svc = sender->svc;
-	char server_room[SD_MAX_ROOM + 1], self[SD_MAX_ROOM + 1];
+	char server_room[SD_MAX_ROOM + 1], channel_room[SD_MAX_ROOM + 1],
+	    self[SD_MAX_ROOM + 1];
 	if (sd_room_name(server_room, "server", server) < 0 ||
-	    sd_user_room(self, sender->user->id) < 0)
+	    sd_room_name(channel_room, "channel", channel) < 0 ||
+	    sd_user_room(self, sender) < 0)
 		return;
 	const char *rooms[1] = {server_room}, *exc[2] = {channel_room, self};
 	sio_target_t to = {
@@ -379,6 +381,20 @@ static void badges(sd_client_t *sender, const char *server, const char *channel,
 	free(b.sockets);
 }
 
+void sd_notify_shared_badges(sd_service_t *svc, struct json_object *args)
+{
+	const char *v[3];
+	for (size_t i = 0; i < 3; i++) {
+		struct json_object *e = json_object_array_get_idx(args, i);
+		v[i] = json_object_is_type(e, json_type_string)
+			   ? json_object_get_string(e)
+			   : NULL;
+		if (!v[i])
+			return;
+	}
+	badges(svc, v[2], v[0], v[1]);
+}
+
 static void on_message_send(sd_client_t *c, const char *event,
 			    struct json_object *arg, sio_ack_t *ack)
 {
@@ -401,8 +417,14 @@ static void on_message_send(sd_client_t *c, const char *event,
 	json_object_object_add(msg, "timestamp",
 			       json_object_new_int64(clock_epoch_ms()));
 	sd_emit(svc, room, NULL, "message:new", json_object_get(msg));
-	if (server)
-		badges(c, server, id, room);
+	if (server) {
+		badges(svc, c->user->id, server, id);
+		struct json_object *a = json_object_new_array_ext(3);
+		json_object_array_add(a, json_object_new_string(server));
+		json_object_array_add(a, json_object_new_string(id));
+		json_object_array_add(a, json_object_new_string(c->user->id));
+		sd_share(svc, SD_SHARE_BADGES, a);
+	}
 	sd_ack_posted(ack, msg);
 }
 

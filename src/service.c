@@ -143,6 +143,17 @@ int sd_emit(sd_service_t *svc, const char *room, const char *except,
 	return r;
 }
 
+void sd_emit_local(sd_service_t *svc, const char *event,
+		   struct json_object *data)
+{
+	struct json_object *arr;
+	sio_args_t a = {.json = args_text(data, &arr)};
+	sio_target_t to = {.flags = SIO_LOCAL};
+	if (sio_emit(svc->nsp, &to, event, &a) == 0)
+		svc->metrics.emits++;
+	json_object_put(arr);
+}
+
 void sd_emit_socket(sd_client_t *c, const char *event, struct json_object *data)
 {
 	struct json_object *arr;
@@ -417,7 +428,8 @@ sd_service_t *sd_service_new(struct event_base *base, sio_server_t *srv,
 	    sio_nsp_use(svc->nsp, sd_identity_middleware, svc) < 0 ||
 	    sio_nsp_on_connection(svc->nsp, on_connection, svc) < 0 ||
 	    sio_nsp_on_disconnect(svc->nsp, on_disconnect, svc) < 0 ||
-	    register_events(svc, &svc->routes) < 0 || sd_stats_start(svc) < 0)
+	    register_events(svc, &svc->routes) < 0 ||
+	    sd_share_start(svc) < 0 || sd_stats_start(svc) < 0)
 		goto fail;
 	sio_server_on_request(srv, sd_service_request, svc);
 	*error = NULL;
@@ -436,8 +448,7 @@ void sd_service_free(sd_service_t *svc)
 {
 	if (!svc)
 		return;
-	if (svc->stats_ev)
-		event_free(svc->stats_ev);
+	sd_stats_free(svc);
 	sd_chat_free_rooms(svc);
 	sd_users_free(svc);
 	if (svc->secret)

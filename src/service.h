@@ -44,8 +44,11 @@ struct sd_service {
 	uint32_t id_prefix; /* random per run: ids unique across restarts */
 	uint64_t next_id;
 	uint64_t started_ms;
-	size_t peak;		      /* most sockets at once */
+	size_t peak;		      /* most sockets at once, this node */
 	size_t sent_count, sent_peak; /* the last stats:listeners */
+	size_t listeners_peak;	      /* most sockets at once, cluster */
+	struct sd_peer *peers;	      /* the other nodes' counts (stats.c) */
+	size_t npeers;
 	struct event *stats_ev;
 	struct sd_route *routes; /* of the registered events */
 	int draining;
@@ -229,6 +232,9 @@ void sd_ack_error(sio_ack_t *ack, const char *error);
  * socket. */
 int sd_emit(sd_service_t *svc, const char *room, const char *except,
 	    const char *event, struct json_object *data);
+/* To every socket of this node only (not the cluster's); takes data. */
+void sd_emit_local(sd_service_t *svc, const char *event,
+		   struct json_object *data);
 void sd_emit_socket(sd_client_t *c, const char *event,
 		    struct json_object *data);
 void sd_emit_others(sd_client_t *c, const char *room, const char *event,
@@ -265,6 +271,24 @@ sd_member_t *sd_member_find(const sd_client_t *c, const char *room);
 void sd_announce_join(sd_client_t *c, const sd_member_t *m);
 void sd_announce_leave(sd_client_t *c, const sd_member_t *m);
 
+/* --- The cluster (share.c) -------------------------------------------- */
+
+/* With --redis, a node tells the others what changes state they keep too
+ * (server-side emits; a node keeps what happened since it started):
+ *   SD_SHARE_HISTORY [room, message]  a chat message kept (chat.c)
+ *   SD_SHARE_BADGES [serverId, channelId, senderUserId]  a seed-004
+ *       message: the unread counts of the server's members (notify.c)
+ *   SD_SHARE_LISTENERS [nodeId, count]  the node's sockets, every
+ *       stats-interval (stats.c) */
+#define SD_SHARE_HISTORY "socketiod:history"
+#define SD_SHARE_BADGES "socketiod:badges"
+#define SD_SHARE_LISTENERS "socketiod:listeners"
+typedef void (*sd_shared_fn)(sd_service_t *svc, struct json_object *args);
+/* Sends `args` (a json-c array, taken) to the other nodes as `event`. */
+void sd_share(sd_service_t *svc, const char *event, struct json_object *args);
+/* Registers the handler of the others' news. 0 or -ENOMEM. */
+int sd_share_start(sd_service_t *svc);
+
 /* --- Events ---------------------------------------------------------- */
 
 typedef void (*sd_event_fn)(sd_client_t *c, const char *event,
@@ -300,9 +324,16 @@ void sd_chat_stop_typing(sd_client_t *c, const char *room);
 /* `c` joined / left the chat room of `m`: user count and system message. */
 void sd_chat_announce_join(sd_client_t *c, const sd_member_t *m);
 void sd_chat_announce_leave(sd_client_t *c, const sd_member_t *m);
+/* A message another node kept in a chat room's history ([room, msg],
+ * SD_SHARE_HISTORY): kept here too, once. */
+void sd_chat_shared(sd_service_t *svc, struct json_object *args);
 /* Number of chat rooms with history. */
 size_t sd_chat_room_count(const sd_service_t *svc);
 
+/* Another node's seed-004 message ([serverId, channelId, senderUserId],
+ * SD_SHARE_BADGES): this node's members of the server outside the channel
+ * count it unread and get notification:update. */
+void sd_notify_shared_badges(sd_service_t *svc, struct json_object *args);
 /* Notifications (notify.c): delivers one to a user or a channel's
  * subscribers, skipping `from`; returns the sockets reached or -errno. */
 int sd_notify(sd_service_t *svc, const char *user_id, const char *channel_id,
@@ -311,5 +342,10 @@ int sd_notify(sd_service_t *svc, const char *user_id, const char *channel_id,
 /* stats:listeners (stats.c) */
 int sd_stats_start(sd_service_t *svc);
 void sd_stats_connected(sd_service_t *svc, sd_client_t *c);
+/* Another node's count of sockets ([nodeId, count], SD_SHARE_LISTENERS,
+ * every stats-interval): counted in stats:listeners until it is three
+ * intervals old. */
+void sd_stats_shared(sd_service_t *svc, struct json_object *args);
+void sd_stats_free(sd_service_t *svc);
 
 #endif /* SD_SERVICE_H */

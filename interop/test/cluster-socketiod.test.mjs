@@ -1,0 +1,153 @@
+// socketiod's built-in service across nodes (--redis): what one node keeps
+// of a chat room, the others keep too. Three socketiod nodes on one
+// redis-server started here on a free loopback port; stock clients spread
+// across them.
+//
+// Checks: a message posted on one node is in the history that chat:join and
+// chat:history give on the others (chat and seed 001's send-message), and
+// can be reacted to there; seed 004's unread badges count on every node;
+// stats:listeners counts every node's sockets;
+// a node without --redis keeps only its own.
+//
+// Skipped, visibly, when redis-server is not installed.
+import { describe, test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { REDIS, freePort, startRedis, eventually } from "../lib/redis.mjs";
+import { launchSocketiod, stopClean, user, call, next, forget, unique } from "../lib/socketiod.mjs";
+import { closeClient } from "../lib/sio.mjs";
+
+const skip = REDIS ? false : "redis-server is not installed (apt-get install redis-server)";
+if (skip) test("socketiod cluster tests over Redis", { skip }, () => {});
+
+const who = (tag) => ({ userId: unique(tag), username: tag });
+/** The user messages' texts (chat:message's message, send-message's content). */
+const texts = (list) => list.filter((m) => !m.system).map((m) => m.message ?? m.content);
+
+describe("socketiod: chat history, unread badges and listener counts on every node", { skip }, () => {
+  let redis, nodes = [];
+
+  before(async () => {
+    const port = await freePort();
+    redis = await startRedis(port);
+    const url = `redis://127.0.0.1:${port}`;
+    nodes = await Promise.all([1, 2, 3].map(() => launchSocketiod(["--redis", url, "--stats-interval", "500"])));
+  });
+
+  after(async () => {
+    const errors = [];
+    for (const d of nodes) await stopClean(d).catch((e) => errors.push(e));
+    if (redis) await redis.stop();
+    if (errors.length) throw errors[0];
+  });
+
+  test("a message posted on one node is in the history of the others", async (t) => {
+    const [n1, n2, n3] = nodes;
+    const room = unique("history");
+    const a = await user(t, n1.url, who("alice"));
+    const b = await user(t, n2.url, who("bob"));
+    await call(a, "chat:join", { room });
+    await call(b, "chat:join", { room });
+    // both nodes subscribed: alice's words reach bob live
+    await eventually(async () => {
+      const sent = await call(a, "chat:message", { room, message: "first" });
+      assert.equal(sent.ok, true);
+      const got = await next(b, "chat:message", (m) => m.message === "first", 1000);
+      assert.equal(got.userId, a.auth.userId);
+    }, "a message crossing from node 1 to node 2");
+    const sent = await call(b, "chat:message", { room, message: "second" });
+
+    // carol joins on the third node, where nobody posted
+    const c = await user(t, n3.url, who("carol"));
+    await eventually(async () => {
+      const joined = await call(c, "chat:join", { room });
+      assert.deepEqual(texts(joined.history).slice(-2), ["first", "second"]);
+      await call(c, "chat:leave", { room });
+    }, "node 3's history");
+    const joined = await call(c, "chat:join", { room });
+    const page = await call(c, "chat:history", { room, limit: 10 });
+    assert.deepEqual(texts(page.messages), texts(joined.history));
+    // and a message of another node can be reacted to there
+    const r = await call(c, "chat:react", { room, messageId: sent.id, emoji: "+1" });
+    assert.equal(r.ok, true, JSON.stringify(r));
+    const reaction = await next(b, "chat:reaction", (x) => x.messageId === sent.id);
+    assert.equal(reaction.emoji, "+1");
+  });
+
+  test("seed 004: a message on one node makes unread badges on the others, never for the sender", async (t) => {
+    const [n1, n2, n3] = nodes;
+    const serverId = unique("srv");
+    const general = unique("general");
+    const alice = who("alice");
+    const a = await user(t, n1.url, alice);
+    const a3 = await user(t, n3.url, alice); // alice's other device, elsewhere
+    const b = await user(t, n2.url, who("bob"));
+    const c = await user(t, n3.url, who("carol"));
+    for (const s of [a, a3, b, c]) await call(s, "user:join", { serverId });
+    for (const s of [a, b]) await call(s, "channel:join", { serverId, channelId: general });
+    await eventually(async () => {
+      await call(a, "message:send", { channelId: general, serverId, content: "ping" });
+      const u = await next(c, "notification:update", () => true, 1000);
+      assert.equal(u.channelId, general);
+    }, "a badge crossing from node 1 to node 3");
+    const before = (await call(c, "notifications:get", { serverId })).count;
+    await call(b, "message:send", { channelId: general, serverId, content: "from node 2" });
+    assert.deepEqual(await next(c, "notification:update", (u) => u.count === before + 1),
+      { serverId, channelId: general, count: before + 1 });
+    assert.equal((await call(c, "notifications:get", { serverId })).count, before + 1);
+    // bob is in the channel; alice's other device gets badges for bob's
+    // messages only, never for her own
+    assert.deepEqual(await next(a3, "notification:update"), { serverId, channelId: general, count: 1 });
+    assert.equal((await call(a3, "notifications:get", { serverId })).count, 1, "bob's message, none of alice's");
+    assert.equal((await call(b, "notifications:get", { serverId })).count, 0);
+  });
+
+  test("stats:listeners counts the sockets of every node", async (t) => {
+    const [n1, , n3] = nodes;
+    const probe = await user(t, n3.url, who("probe"));
+    const { count: c0 } = await next(probe, "stats:listeners");
+    const far = [await user(t, n1.url, who("far1")), await user(t, n1.url, who("far2"))];
+    const up = await next(probe, "stats:listeners", (p) => p.count === c0 + 2);
+    assert.ok(up.peak >= c0 + 2, JSON.stringify(up));
+    // a socket connecting on the first node is told the cluster's total
+    const near = await user(t, n1.url, who("near"));
+    await next(near, "stats:listeners", (p) => p.count === c0 + 3);
+    forget(probe, "stats:listeners");
+    for (const s of [...far, near]) closeClient(s);
+    // the peak stays (as this node sampled the others: every interval)
+    const down = await next(probe, "stats:listeners", (p) => p.count === c0);
+    assert.ok(down.peak >= c0 + 2, JSON.stringify(down));
+  });
+
+  test("seed 001: send-message history crosses too", async (t) => {
+    const [n1, , n3] = nodes;
+    const roomId = unique("momo");
+    const a = await user(t, n1.url, who("alice"));
+    await call(a, "join-room", roomId);
+    const posted = await call(a, "send-message", { roomId, content: "hi all" });
+    assert.equal(posted.ok, true);
+    const c = await user(t, n3.url, who("carol"));
+    await call(c, "chat:join", { room: roomId });
+    await eventually(async () => {
+      const page = await call(c, "chat:history", { room: roomId });
+      assert.deepEqual(page.messages.map((m) => m.id), [posted.id]);
+    }, "the seed 001 message on node 3");
+  });
+});
+
+describe("socketiod without --redis: a node keeps its own history", () => {
+  test("two nodes in memory do not share", async (t) => {
+    const d1 = await launchSocketiod([]);
+    const d2 = await launchSocketiod([]);
+    t.after(async () => {
+      await stopClean(d1);
+      await stopClean(d2);
+    });
+    const room = unique("alone");
+    const a = await user(t, d1.url, who("alice"));
+    await call(a, "chat:join", { room });
+    await call(a, "chat:message", { room, message: "only here" });
+    const b = await user(t, d2.url, who("bob"));
+    const joined = await call(b, "chat:join", { room });
+    assert.deepEqual(texts(joined.history), []);
+  });
+});
