@@ -310,9 +310,13 @@ typedef void (*sio_fetch_fn)(void *ud, int err,
  *     answer: err -ETIMEDOUT with the sockets gathered so far (this
  *     node's and those of the servers that answered), where Node rejects;
  *   - -ECONNRESET, with those gathered so far, when the connection to
- *     Redis went away while counting, or the server is freed first
- *     (sio_server_free() calls back every pending fetch);
+ *     Redis went away while counting or the request could not be
+ *     published, or the server is freed first (sio_server_free() calls
+ *     back every pending fetch, after its sockets were disconnected: an
+ *     ack kept to answer with the result can no longer be sent);
  *   - -ENOMEM with those gathered when memory ran out on the way.
+ * Every subscriber of the counted channel is expected to answer, as in
+ * Node (one that is not a server makes the fetch wait for the timeout).
  * The order of `sockets` is unspecified. `nsp` is one namespace (a
  * dynamic parent reaches its own sockets only). Returns 0, or without
  * calling `cb`: -EPIPE while Redis is unreachable, -ENOMEM. */
