@@ -33,7 +33,12 @@
  *     "sockets-join" (room, target) -> sockets of room join target;
  *     "disconnect-sockets" (room) -> sockets of room disconnected (close);
  *     "redis-state" (ack) -> ack("off" | "connecting" | "connected");
- *     "server-count" (ack) -> ack(number of servers) (PUBSUB NUMSUB).
+ *     "server-count" (ack) -> ack(number of servers) (PUBSUB NUMSUB);
+ *     "fetch-sockets" (room, except, timeout_ms, ack) -> ack(err,
+ *       [{id, rooms, data, handshake}] sorted by id) of
+ *       sio_fetch_remote_sockets() (room, except: a string or null;
+ *       timeout_ms: null for 5000; err null or "error N"), in memory too;
+ *     "set-data" (value, ack) -> socket.data = value, ack("ok").
  *   --redis-sharded: with --redis, the sharded adapter
  *     (sio_options_t.redis_sharded; SHARDNUMSUB for "server-count"), and
  *     "server-side-emit-with-ack" (ack) -> ack(err, responses) of a
@@ -457,6 +462,53 @@ static void on_redis_state(void *ud, sio_socket_t *s, const char *event,
 	sio_ack_send(ack, &a);
 }
 
+/* An ack answered after its handler returned. A copy of sio_ack_t is
+ * valid as long as its socket: the socket's disconnect marks the ones it
+ * had gone (a server freed with a request pending calls back after its
+ * sockets are disconnected and freed). */
+typedef struct later_ack {
+	sio_ack_t ack; /* first */
+	int gone;
+	struct later_ack *next;
+} later_ack_t;
+
+static later_ack_t *later_acks;
+
+static sio_ack_t *ack_keep(const sio_ack_t *ack)
+{
+	later_ack_t *l = calloc(1, sizeof(*l));
+	if (!l)
+		return NULL;
+	l->ack = *ack;
+	l->next = later_acks;
+	later_acks = l;
+	return &l->ack;
+}
+
+/* Answers (unless the socket has gone) and frees. */
+static void ack_later(sio_ack_t *ack, const char *json)
+{
+	later_ack_t *l = (later_ack_t *)ack;
+	sio_args_t a = {json, 0, NULL, 0};
+	if (!l->gone && json)
+		sio_ack_send(ack, &a);
+	for (later_ack_t **pp = &later_acks; *pp; pp = &(*pp)->next)
+		if (*pp == l) {
+			*pp = l->next;
+			break;
+		}
+	free(l);
+}
+
+static void acks_forget(void *ud, sio_socket_t *s, const char *reason)
+{
+	(void)ud;
+	(void)reason;
+	for (later_ack_t *l = later_acks; l; l = l->next)
+		if (l->ack.socket == s)
+			l->gone = 1;
+}
+
 static void count_answered(void *ud, int err, unsigned count)
 {
 	sio_ack_t *ack = ud;
@@ -465,9 +517,7 @@ static void count_answered(void *ud, int err, unsigned count)
 		snprintf(json, sizeof(json), "[\"error %d\"]", err);
 	else
 		snprintf(json, sizeof(json), "[%u]", count);
-	sio_args_t a = {json, 0, NULL, 0};
-	sio_ack_send(ack, &a); /* -EINVAL if the socket has gone */
-	free(ack);
+	ack_later(ack, json);
 }
 
 /* "server-count" (ack) -> ack(n), from PUBSUB NUMSUB */
@@ -477,10 +527,9 @@ static void on_server_count(void *ud, sio_socket_t *s, const char *event,
 	(void)ud;
 	(void)event;
 	(void)args;
-	sio_ack_t *copy = malloc(sizeof(*copy));
+	sio_ack_t *copy = ack_keep(ack);
 	if (!copy)
 		return;
-	*copy = *ack;
 	int r = sio_server_count(sio_socket_nsp(s), count_answered, copy);
 	if (r < 0)
 		count_answered(copy, r, 0);
@@ -496,11 +545,9 @@ static void side_answered(void *ud, int err, const char *responses)
 			snprintf(json, n, "[\"error %d\",%s]", err, responses);
 		else
 			snprintf(json, n, "[null,%s]", responses);
-		sio_args_t a = {json, 0, NULL, 0};
-		sio_ack_send(ack, &a); /* -EINVAL if the socket has gone */
-		free(json);
 	}
-	free(ack);
+	ack_later(ack, json);
+	free(json);
 }
 
 /* "server-side-emit-with-ack" (ack) -> ack(err, responses) */
@@ -511,15 +558,110 @@ static void on_server_side_with_ack(void *ud, sio_socket_t *s,
 	(void)ud;
 	(void)event;
 	(void)args;
-	sio_ack_t *copy = malloc(sizeof(*copy));
+	sio_ack_t *copy = ack_keep(ack);
 	if (!copy)
 		return;
-	*copy = *ack;
 	sio_args_t q = {"[\"q\"]", 0, NULL, 0};
 	int r = sio_server_side_emit_with_ack(sio_socket_nsp(s), "server-side",
 					      &q, 0, side_answered, copy);
 	if (r < 0)
 		side_answered(copy, r, "[]");
+}
+
+static int by_id(const void *x, const void *y)
+{
+	const sio_remote_socket_t *const *a = x, *const *b = y;
+	return strcmp((*a)->id, (*b)->id);
+}
+
+static void fetched(void *ud, int err, const sio_remote_socket_t *sockets,
+		    size_t n)
+{
+	sio_ack_t *ack = ud;
+	const sio_remote_socket_t **v = calloc(n ? n : 1, sizeof(*v));
+	json_object *res = json_object_new_array();
+	if (v && res) {
+		for (size_t i = 0; i < n; i++)
+			v[i] = &sockets[i];
+		qsort(v, n, sizeof(*v), by_id);
+		char e[32];
+		snprintf(e, sizeof(e), "error %d", err);
+		json_object_array_add(res, err ? json_object_new_string(e)
+					       : NULL);
+		json_object *list = json_object_new_array();
+		for (size_t i = 0; list && i < n; i++) {
+			json_object *o = json_object_new_object();
+			json_object *rooms = json_object_new_array();
+			for (size_t k = 0; rooms && k < v[i]->nrooms; k++)
+				json_object_array_add(
+				    rooms, json_object_new_string(v[i]->rooms[k]));
+			json_object_object_add(o, "id",
+					       json_object_new_string(v[i]->id));
+			json_object_object_add(o, "rooms", rooms);
+			json_object_object_add(o, "data",
+					       json_tokener_parse(v[i]->data_json));
+			json_object_object_add(
+			    o, "handshake", json_tokener_parse(v[i]->handshake_json));
+			json_object_array_add(list, o);
+		}
+		json_object_array_add(res, list);
+	}
+	ack_later(ack, v && res ? json_object_to_json_string_ext(
+				      res, JSON_C_TO_STRING_PLAIN)
+				: NULL);
+	json_object_put(res);
+	free(v);
+}
+
+/* A string argument, or NULL (null, absent, or another type). */
+static const char *arg_string(json_object *tree, size_t i)
+{
+	json_object *o = json_object_array_get_idx(tree, i);
+	return json_object_is_type(o, json_type_string)
+		   ? json_object_get_string(o)
+		   : NULL;
+}
+
+/* "fetch-sockets" (room, except, timeout_ms, ack) -> ack(err, [{id, rooms,
+ * data, handshake}] sorted by id) of sio_fetch_remote_sockets() */
+static void on_fetch_sockets(void *ud, sio_socket_t *s, const char *event,
+			     const sio_args_t *args, sio_ack_t *ack)
+{
+	(void)ud;
+	(void)event;
+	sio_ack_t *copy = ack_keep(ack);
+	json_object *tree = sio_args_parse(args);
+	if (!copy) {
+		json_object_put(tree);
+		return;
+	}
+	const char *room = arg_string(tree, 0), *except = arg_string(tree, 1);
+	json_object *t = json_object_array_get_idx(tree, 2);
+	unsigned timeout = json_object_is_type(t, json_type_int)
+			       ? (unsigned)json_object_get_int(t)
+			       : 0;
+	sio_target_t to = {&room, room ? 1 : 0, &except, except ? 1 : 0, 0};
+	int r = sio_fetch_remote_sockets(sio_socket_nsp(s), &to, timeout,
+					 fetched, copy);
+	json_object_put(tree);
+	if (r < 0)
+		fetched(copy, r, NULL, 0);
+}
+
+/* "set-data" (value, ack) -> socket.data = value; ack("ok") */
+static void on_set_data(void *ud, sio_socket_t *s, const char *event,
+			const sio_args_t *args, sio_ack_t *ack)
+{
+	(void)ud;
+	(void)event;
+	json_object *tree = sio_args_parse(args);
+	json_object *v = json_object_array_get_idx(tree, 0);
+	const char *text = json_object_to_json_string_ext(
+	    v, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	int r = sio_socket_set_state(s, text ? text : "null");
+	json_object_put(tree);
+	sio_args_t a = {r == 0 ? "[\"ok\"]" : "[\"error\"]", 0, NULL, 0};
+	sio_ack_send(ack, &a);
 }
 
 static void on_signal(evutil_socket_t sig, short what, void *arg)
@@ -632,6 +774,7 @@ int main(int argc, char **argv)
 	    sio_nsp_on(root, "ack-twice", ack_first, NULL) ||
 	    sio_nsp_on(root, "ack-twice", ack_second, NULL) ||
 	    sio_nsp_on_disconnect(root, report_disconnect, root) ||
+	    sio_nsp_on_disconnect(root, acks_forget, NULL) ||
 	    sio_nsp_on_disconnect(custom, report_disconnect, root) ||
 	    sio_nsp_on(custom, "message", on_message, NULL) || !refuse ||
 	    sio_nsp_use(refuse, refuse_all, NULL) || !dyn ||
@@ -645,6 +788,8 @@ int main(int argc, char **argv)
 		       NULL) ||
 	    sio_nsp_on(root, "redis-state", on_redis_state, NULL) ||
 	    sio_nsp_on(root, "server-count", on_server_count, NULL) ||
+	    sio_nsp_on(root, "fetch-sockets", on_fetch_sockets, NULL) ||
+	    sio_nsp_on(root, "set-data", on_set_data, NULL) ||
 	    sio_nsp_on(root, "server-side-emit-with-ack",
 		       on_server_side_with_ack, NULL)) {
 		fprintf(stderr, "sio-conformance-server: out of memory\n");

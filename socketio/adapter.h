@@ -11,6 +11,7 @@
 #include "sio.h"
 
 struct sio_encoded;
+struct sio_cluster_req;
 
 /* A room: its name (interned: sockets point at it) and its members. */
 typedef struct sio_room {
@@ -56,6 +57,13 @@ typedef struct sio_adapter_ops {
 	int (*server_count)(sio_adapter_t *a,
 			    void (*cb)(void *ud, int err, unsigned count),
 			    void *ud);
+	/* Cluster adapters (NULL in memory): a request to the other nodes
+	 * (cluster.h): fills q->msg, q->len and q->kind with this node's
+	 * fetchSockets request for the sockets matching `to` (-EPIPE when
+	 * the connections are closed), and publishes a request made so. */
+	int (*fetch_request)(sio_adapter_t *a, struct sio_cluster_req *q,
+			     const sio_target_t *to);
+	int (*request)(sio_adapter_t *a, const void *msg, size_t len);
 	void (*free)(sio_adapter_t *a);
 } sio_adapter_ops_t;
 
@@ -63,6 +71,7 @@ struct sio_adapter {
 	const sio_adapter_ops_t *ops;
 	sio_nsp_t *nsp;
 	hmap_t rooms; /* name -> sio_room_t */
+	struct sio_cluster_req *requests; /* this node's, waiting (cluster.c) */
 };
 
 /* The in-memory adapter of `nsp`. NULL when out of memory. */

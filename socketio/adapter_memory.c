@@ -2,6 +2,7 @@
  * A broadcast visits each recipient once, without allocating: every
  * broadcast takes a new sequence number and marks the sockets it reached
  * (and, first, the excluded ones). */
+#include "cluster.h"
 #include "emit.h"
 #include "internal.h"
 
@@ -156,6 +157,7 @@ static int mem_server_side_emit(sio_adapter_t *a, const char *event,
 
 static void mem_free(sio_adapter_t *a)
 {
+	sio__cluster_req_close(a); /* this node's fetches, of every adapter */
 	size_t i = 0;
 	hmap_entry_t *e;
 	while ((e = hmap_next(&a->rooms, &i))) {

@@ -6,6 +6,8 @@
  * connections of redis_conn.h. Per namespace, `sub` holds
  *   PSUBSCRIBE KEY#NSP#*        broadcasts (KEY#NSP# and KEY#NSP#ROOM#)
  *   SUBSCRIBE  KEY-request#NSP# requests; also what PUBSUB NUMSUB counts
+ *   SUBSCRIBE  KEY-response#NSP# and KEY-response#NSP#UID# the answers
+ *              (to this node's fetchSockets; the others' are ignored)
  */
 #include "cluster.h"
 #include "emit.h"
@@ -28,6 +30,7 @@ struct radapter {
 	char *pattern;	 /* KEY#NSP#* */
 	char *request;	 /* KEY-request#NSP# */
 	char *response;	 /* KEY-response#NSP# */
+	char *response_uid; /* KEY-response#NSP#UID# */
 	radapter_t *next;
 };
 
@@ -275,6 +278,20 @@ out:
 	sio__rmsg_free(&m);
 }
 
+/* An answer on KEY-response#NSP#(UID#): this node's fetchSockets only */
+static void on_response(radapter_t *ra, const char *payload, size_t len)
+{
+	if (!ra->a.requests)
+		return; /* the answers to the others: not decoded */
+	sio_rmsg_t m;
+	if (sio__rmsg_decode_request((const uint8_t *)payload, len, &m) < 0)
+		return;
+	if (m.type == -1)
+		sio__cluster_req_answer(&ra->a, SIO_RREQ_REMOTE_FETCH,
+					m.request_id, m.args, m.args_len);
+	sio__rmsg_free(&m);
+}
+
 static void on_message(sio_redis_t *r, const char *key, const char *channel,
 		       const char *payload, size_t len, int pattern)
 {
@@ -285,12 +302,16 @@ static void on_message(sio_redis_t *r, const char *key, const char *channel,
 		on_broadcast(ra, channel, payload, len);
 	else if (strcmp(channel, ra->request) == 0)
 		on_request(ra, payload, len);
+	else
+		on_response(ra, payload, len);
 }
 
 static void subscribe_adapter(sio_redis_t *r, radapter_t *ra)
 {
 	sio__redis_subscribe(r, "PSUBSCRIBE", ra->pattern);
 	sio__redis_subscribe(r, "SUBSCRIBE", ra->request);
+	sio__redis_subscribe(r, "SUBSCRIBE", ra->response);
+	sio__redis_subscribe(r, "SUBSCRIBE", ra->response_uid);
 }
 
 static void subscribe_all(sio_redis_t *r)
@@ -389,12 +410,37 @@ static int r_server_side_emit(sio_adapter_t *a, const char *event,
 	return r;
 }
 
+/* REMOTE_FETCH {uid, requestId, type: 5, opts} */
+static int r_fetch_request(sio_adapter_t *a, sio_cluster_req_t *q,
+			   const sio_target_t *to)
+{
+	radapter_t *ra = (radapter_t *)a;
+	if (!ra->r)
+		return -EPIPE;
+	char *msg;
+	int r = sio__rmsg_encode_sockets_op(ra->r->uid, SIO_RREQ_REMOTE_FETCH,
+					    to, q->id, 0, &msg, &q->len);
+	if (r == 0) {
+		q->msg = (uint8_t *)msg;
+		q->kind = SIO_RREQ_REMOTE_FETCH;
+	}
+	return r;
+}
+
+static int r_request(sio_adapter_t *a, const void *msg, size_t len)
+{
+	radapter_t *ra = (radapter_t *)a;
+	return ra->r ? publish(ra->r, ra->request, msg, len) : -EPIPE;
+}
+
 static void r_free(sio_adapter_t *a)
 {
 	radapter_t *ra = (radapter_t *)a;
 	if (ra->r) {
 		hmap_del(&ra->r->routes, ra->pattern);
 		hmap_del(&ra->r->routes, ra->request);
+		hmap_del(&ra->r->routes, ra->response);
+		hmap_del(&ra->r->routes, ra->response_uid);
 		for (radapter_t **pp = (radapter_t **)&ra->r->adapters; *pp;
 		     pp = &(*pp)->next)
 			if (*pp == ra) {
@@ -406,6 +452,7 @@ static void r_free(sio_adapter_t *a)
 	free(ra->pattern);
 	free(ra->request);
 	free(ra->response);
+	free(ra->response_uid);
 	sio__adapter_memory_ops.free(a); /* the rooms, and the struct */
 }
 
@@ -419,6 +466,8 @@ sio_adapter_t *sio__adapter_redis_new(sio_redis_t *r, sio_nsp_t *nsp)
 		ops.sockets_op = r_sockets_op;
 		ops.server_side_emit = r_server_side_emit;
 		ops.server_count = r_server_count;
+		ops.fetch_request = r_fetch_request;
+		ops.request = r_request;
 		ops.free = r_free;
 	}
 	radapter_t *ra = calloc(1, sizeof(*ra));
@@ -431,11 +480,18 @@ sio_adapter_t *sio__adapter_redis_new(sio_redis_t *r, sio_nsp_t *nsp)
 	ra->request = sio__redis_channel("%s-request#%s#", r->key, nsp->name);
 	ra->response =
 	    sio__redis_channel("%s-response#%s#", r->key, nsp->name);
+	ra->response_uid = sio__redis_channel("%s-response#%s#%s#", r->key,
+					      nsp->name, r->uid);
 	if (!ra->channel || !ra->pattern || !ra->request || !ra->response ||
-	    hmap_put(&r->routes, ra->pattern, ra) < 0 ||
-	    hmap_put(&r->routes, ra->request, ra) < 0) {
-		if (ra->pattern && hmap_get(&r->routes, ra->pattern) == ra)
-			hmap_del(&r->routes, ra->pattern);
+	    !ra->response_uid || hmap_put(&r->routes, ra->pattern, ra) < 0 ||
+	    hmap_put(&r->routes, ra->request, ra) < 0 ||
+	    hmap_put(&r->routes, ra->response, ra) < 0 ||
+	    hmap_put(&r->routes, ra->response_uid, ra) < 0) {
+		const char *const keys[] = {ra->pattern, ra->request,
+					    ra->response, ra->response_uid};
+		for (size_t i = 0; i < 4; i++)
+			if (keys[i] && hmap_get(&r->routes, keys[i]) == ra)
+				hmap_del(&r->routes, keys[i]);
 		r_free(&ra->a);
 		return NULL;
 	}

@@ -17,7 +17,8 @@
  * SHARDNUMSUB); heartbeats from other versions are ignored. This node
  * answers the requests of others (fetchSockets, serverSideEmit with an
  * ack, broadcasts with acks); of its own it makes serverSideEmit with an
- * ack only (sio_server_side_emit_with_ack). */
+ * ack (sio_server_side_emit_with_ack) and fetchSockets
+ * (sio_fetch_remote_sockets), requests of cluster.h. */
 #include "cluster.h"
 #include "emit.h"
 #include "internal.h"
@@ -26,16 +27,12 @@
 #include "redis_msg.h"
 
 #include <errno.h>
-#include <event2/event.h>
 #include <json-c/json.h>
-#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 typedef struct sadapter sadapter_t;
-
-typedef struct ss_request ss_request_t;
 
 struct sadapter {
 	sio_adapter_t a; /* first: the memory operations work on it */
@@ -43,7 +40,6 @@ struct sadapter {
 	char *channel;	 /* KEY#NSP# */
 	char *response;	 /* KEY#NSP#UID# */
 	hmap_t rooms;	 /* public room -> its channel KEY#NSP#ROOM# (owned) */
-	ss_request_t *requests; /* serverSideEmit with an ack, waiting */
 	sadapter_t *next;
 };
 
@@ -276,112 +272,42 @@ static int server_ack_send(sio_server_ack_t *ack, const char *json)
 	return r;
 }
 
-/* This node's serverSideEmit with an ack ---------------------------------- */
+/* This node's serverSideEmit with an ack (a request of cluster.h) ------ */
 
-struct ss_request {
-	sadapter_t *sa; /* NULL once the adapter is gone */
-	char id[17];
-	uint8_t *msg; /* the request, published once the count is known */
-	size_t len;
-	unsigned timeout_ms;
+typedef struct ss_request {
+	sio_cluster_req_t q; /* first */
 	sio_server_side_ack_fn cb;
 	void *ud;
-	int counting; /* SHARDNUMSUB asked: hiredis holds the request */
-	unsigned expected, current;
 	sio_sbuf_t answers; /* "[a,b" */
-	struct event *timer;
-	ss_request_t *next;
-};
+} ss_request_t;
 
-static void ss_unlink(ss_request_t *q)
+/* args: [packet] */
+static void ss_answer(sio_cluster_req_t *q, const char *args, size_t len)
 {
-	if (!q->sa)
+	ss_request_t *ss = (ss_request_t *)q;
+	if (len < 2)
 		return;
-	for (ss_request_t **pp = &q->sa->requests; *pp; pp = &(*pp)->next)
-		if (*pp == q) {
-			*pp = q->next;
-			break;
-		}
-	q->sa = NULL;
+	if (ss->answers.len > 1)
+		sio__sbuf_puts(&ss->answers, ",");
+	sio__sbuf_put(&ss->answers, args + 1, len - 2);
 }
 
-static void ss_free(ss_request_t *q)
+static void ss_done(sio_cluster_req_t *q, int err)
 {
-	if (q->timer)
-		event_free(q->timer);
-	free(q->msg);
-	free(q->answers.s);
-	free(q);
+	ss_request_t *ss = (ss_request_t *)q;
+	sio__sbuf_puts(&ss->answers, "]");
+	ss->cb(ss->ud,
+	       err		   ? err
+	       : ss->answers.err ? -ENOMEM
+				 : 0,
+	       ss->answers.err ? "[]" : ss->answers.s);
 }
 
-/* Calls back once with the answers so far; frees unless hiredis still
- * holds the request (then on_count frees it). */
-static void ss_finish(ss_request_t *q, int err)
+static void ss_release(sio_cluster_req_t *q)
 {
-	ss_unlink(q);
-	if (q->cb) {
-		sio_server_side_ack_fn cb = q->cb;
-		q->cb = NULL;
-		sio__sbuf_puts(&q->answers, "]");
-		cb(q->ud,
-		   err		    ? err
-		   : q->answers.err ? -ENOMEM
-				    : 0,
-		   q->answers.err ? "[]" : q->answers.s);
-	}
-	if (!q->counting)
-		ss_free(q);
-}
-
-static void ss_timeout(evutil_socket_t fd, short what, void *arg)
-{
-	(void)fd;
-	(void)what;
-	ss_finish(arg, -ETIMEDOUT);
-}
-
-static void ss_count(void *ud, int err, unsigned count)
-{
-	ss_request_t *q = ud;
-	q->counting = 0;
-	if (!q->sa) { /* the adapter went first: answered then */
-		ss_finish(q, -ECONNRESET);
-		return;
-	}
-	if (err < 0 || !q->sa->r) {
-		ss_finish(q, -ECONNRESET);
-		return;
-	}
-	q->expected = count > 0 ? count - 1 : 0;
-	if (q->expected == 0) {
-		ss_finish(q, 0);
-		return;
-	}
-	int r = publish(q->sa->r, q->sa->channel, q->msg, q->len);
-	if (r < 0) {
-		ss_finish(q, r == -ENOMEM ? -ENOMEM : -ECONNRESET);
-		return;
-	}
-	struct timeval tv = {q->timeout_ms / 1000,
-			     (q->timeout_ms % 1000) * 1000};
-	evtimer_add(q->timer, &tv);
-}
-
-/* An answer to one of ours, on KEY#NSP#UID# */
-static void ss_answer(sadapter_t *sa, const sio_rmsg_t *m)
-{
-	if (m->type != SIO_CMSG_SERVER_SIDE_EMIT_RESPONSE || !m->request_id)
-		return;
-	ss_request_t *q = sa->requests;
-	while (q && (q->counting || strcmp(q->id, m->request_id) != 0))
-		q = q->next;
-	if (!q || m->args_len < 2)
-		return;
-	if (q->current++)
-		sio__sbuf_puts(&q->answers, ",");
-	sio__sbuf_put(&q->answers, m->args + 1, m->args_len - 2);
-	if (q->current == q->expected)
-		ss_finish(q, 0);
+	ss_request_t *ss = (ss_request_t *)q;
+	free(ss->answers.s);
+	free(ss);
 }
 
 static void put_event(sio_sbuf_t *b, const char *event, const sio_args_t *args);
@@ -393,15 +319,21 @@ static int s_server_side_emit_ack(sio_adapter_t *a, const char *event,
 	sadapter_t *sa = (sadapter_t *)a;
 	if (!sa->r || !sa->r->pub.up)
 		return -EPIPE;
-	ss_request_t *q = calloc(1, sizeof(*q));
-	if (!q)
+	ss_request_t *ss = malloc(sizeof(*ss));
+	if (!ss)
 		return -ENOMEM;
-	static const char hexd[] = "0123456789abcdef";
-	for (int i = 0; i < 16; i++)
-		q->id[i] = hexd[randombytes_uniform(16)];
+	sio__cluster_req_init(&ss->q);
+	ss->q.answer = ss_answer;
+	ss->q.done = ss_done;
+	ss->q.release = ss_release;
+	ss->q.kind = SIO_CMSG_SERVER_SIDE_EMIT_RESPONSE;
+	ss->q.timeout_ms = timeout_ms;
+	ss->cb = cb;
+	ss->ud = ud;
+	memset(&ss->answers, 0, sizeof(ss->answers));
 	sio_sbuf_t b = {0};
 	sio__sbuf_puts(&b, "{\"requestId\":");
-	sio__sbuf_quote(&b, q->id);
+	sio__sbuf_quote(&b, ss->q.id);
 	sio__sbuf_puts(&b, ",\"packet\":");
 	put_event(&b, event, args);
 	sio__sbuf_puts(&b, "}");
@@ -409,30 +341,47 @@ static int s_server_side_emit_ack(sio_adapter_t *a, const char *event,
 		      : sio__cmsg_encode(
 			    sa->r->uid, a->nsp->name, SIO_CMSG_SERVER_SIDE_EMIT,
 			    b.s, b.len, args ? args->bins : NULL,
-			    args ? args->nbins : 0, &q->msg, &q->len);
+			    args ? args->nbins : 0, &ss->q.msg, &ss->q.len);
 	free(b.s);
-	q->timer = r == 0 ? evtimer_new(sa->r->srv->base, ss_timeout, q) : NULL;
-	if (r == 0 && !q->timer)
+	sio__sbuf_puts(&ss->answers, "[");
+	if (r == 0 && ss->answers.err)
 		r = -ENOMEM;
-	if (r == 0)
-		sio__sbuf_puts(&q->answers, "[");
-	if (r == 0 && q->answers.err)
-		r = -ENOMEM;
-	if (r == 0)
-		r = sio__redis_numsub(sa->r, "SHARDNUMSUB", sa->channel,
-				      ss_count, q);
 	if (r < 0) {
-		ss_free(q);
+		free(ss->q.msg);
+		ss_release(&ss->q);
 		return r;
 	}
-	q->counting = 1;
-	q->sa = sa;
-	q->timeout_ms = timeout_ms;
-	q->cb = cb;
-	q->ud = ud;
-	q->next = sa->requests;
-	sa->requests = q;
-	return 0;
+	return sio__cluster_req_start(a, &ss->q);
+}
+
+static void put_opts(sio_sbuf_t *b, const sio_target_t *to);
+
+/* FETCH_SOCKETS {requestId, opts} */
+static int s_fetch_request(sio_adapter_t *a, sio_cluster_req_t *q,
+			   const sio_target_t *to)
+{
+	sadapter_t *sa = (sadapter_t *)a;
+	if (!sa->r)
+		return -EPIPE;
+	sio_sbuf_t b = {0};
+	sio__sbuf_puts(&b, "{\"requestId\":");
+	sio__sbuf_quote(&b, q->id);
+	sio__sbuf_puts(&b, ",\"opts\":");
+	put_opts(&b, to);
+	sio__sbuf_puts(&b, "}");
+	int r = b.err ? -ENOMEM
+		      : sio__cmsg_encode(sa->r->uid, a->nsp->name,
+					 SIO_CMSG_FETCH_SOCKETS, b.s, b.len,
+					 NULL, 0, &q->msg, &q->len);
+	free(b.s);
+	q->kind = SIO_CMSG_FETCH_SOCKETS_RESPONSE;
+	return r;
+}
+
+static int s_request(sio_adapter_t *a, const void *msg, size_t len)
+{
+	sadapter_t *sa = (sadapter_t *)a;
+	return sa->r ? publish(sa->r, sa->channel, msg, len) : -EPIPE;
 }
 
 static void on_message(sio_redis_t *r, const char *key, const char *channel,
@@ -449,8 +398,9 @@ static void on_message(sio_redis_t *r, const char *key, const char *channel,
 	if ((m.uid && strcmp(m.uid, r->uid) == 0) ||
 	    strcmp(m.nsp, nsp->name) != 0)
 		goto out; /* ours, or another namespace's */
-	if (strcmp(key, sa->response) == 0) {
-		ss_answer(sa, &m);
+	if (strcmp(key, sa->response) == 0) { /* answers to this node */
+		sio__cluster_req_answer(&sa->a, m.type, m.request_id, m.args,
+					m.args_len);
 		goto out;
 	}
 	sio_target_t to = {(const char *const *)m.rooms, m.nrooms,
@@ -678,8 +628,7 @@ static int s_server_count(sio_adapter_t *a,
 static void s_free(sio_adapter_t *a)
 {
 	sadapter_t *sa = (sadapter_t *)a;
-	while (sa->requests)
-		ss_finish(sa->requests, -ECONNRESET);
+	sio__cluster_req_close(a);
 	for (remote_ack_t *ra = pending_acks; ra; ra = ra->next)
 		if (ra->sa == sa)
 			ra->sa = NULL;
@@ -718,6 +667,8 @@ sio_adapter_t *sio__adapter_sharded_new(sio_redis_t *r, sio_nsp_t *nsp)
 		ops.server_side_emit = s_server_side_emit;
 		ops.server_count = s_server_count;
 		ops.server_side_emit_ack = s_server_side_emit_ack;
+		ops.fetch_request = s_fetch_request;
+		ops.request = s_request;
 		ops.free = s_free;
 	}
 	sadapter_t *sa = calloc(1, sizeof(*sa));

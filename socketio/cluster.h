@@ -52,4 +52,46 @@ struct sio_server_ack {
 void sio__cluster_server_side(sio_nsp_t *nsp, const char *event,
 			      const sio_args_t *args, sio_server_ack_t *ack);
 
+/* A request of this node to the others that waits for one answer from
+ * each (fetchSockets; Node's requests map): this node counts the servers
+ * (ops->server_count), publishes `msg` (ops->request) when there are
+ * others, and finishes when each answered or after `timeout_ms`. The kind
+ * embeds this first and fills the fields above `a`. */
+typedef struct sio_cluster_req sio_cluster_req_t;
+struct sio_cluster_req {
+	/* One answer (`args`, "[VALUE]", during the call only). */
+	void (*answer)(sio_cluster_req_t *q, const char *args, size_t len);
+	/* Once: 0 when every other server answered (or there is none),
+	 * -ETIMEDOUT, -ECONNRESET (Redis or the adapter went away). */
+	void (*done)(sio_cluster_req_t *q, int err);
+	/* Frees the kind's struct (after done). */
+	void (*release)(sio_cluster_req_t *q);
+	uint8_t *msg; /* the request (freed here), NULL: this node only */
+	size_t len;
+	int kind;     /* the type of the answers it takes */
+	char id[17];  /* its requestId: set by sio__cluster_req_init() */
+	unsigned timeout_ms;
+	/* private */
+	sio_adapter_t *a; /* NULL once finished */
+	int counting;	  /* the count asked: hiredis holds the request */
+	int finished;
+	unsigned expected, current;
+	struct event *timer;
+	sio_cluster_req_t *next; /* a->requests */
+};
+
+/* Zeroes `q` and gives it a random requestId (16 hexadecimal digits). */
+void sio__cluster_req_init(sio_cluster_req_t *q);
+/* Starts `q` on `a`: with q->msg, counts the servers and publishes it;
+ * without, finishes on the next loop iteration (this node only). done is
+ * never called during this call. Returns 0, or a negative errno
+ * (server_count's) after releasing `q` without calling done. */
+int sio__cluster_req_start(sio_adapter_t *a, sio_cluster_req_t *q);
+/* An answer of type `kind` to the request `request_id` of this node. */
+void sio__cluster_req_answer(sio_adapter_t *a, int kind,
+			     const char *request_id, const char *args,
+			     size_t len);
+/* Finishes every request of `a` with -ECONNRESET (the adapter is freed). */
+void sio__cluster_req_close(sio_adapter_t *a);
+
 #endif

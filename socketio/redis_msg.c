@@ -570,6 +570,32 @@ static int js_event(sio_rmsg_t *m, json_object *data)
 	return m->args ? 0 : -ENOMEM;
 }
 
+/* m->args: "[VALUE]" */
+static int js_wrap(sio_rmsg_t *m, json_object *v)
+{
+	json_object *a = json_object_new_array();
+	if (!a || json_object_array_add(a, json_object_get(v)) < 0) {
+		json_object_put(v);
+		json_object_put(a);
+		return -ENOMEM;
+	}
+	size_t len;
+	const char *text = json_object_to_json_string_length(
+	    a, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
+	m->args = text ? dup_n(text, len) : NULL;
+	m->args_len = len;
+	json_object_put(a);
+	return m->args ? 0 : -ENOMEM;
+}
+
+/* The answer to a fetchSockets, {requestId, sockets: [...]}: args
+ * [sockets]; no args when `sockets` is not an array. */
+static int js_sockets(sio_rmsg_t *m, json_object *o)
+{
+	json_object *v = js_get(o, "sockets");
+	return json_object_is_type(v, json_type_array) ? js_wrap(m, v) : 0;
+}
+
 /* The opts of a request or a message: rooms, except, flags. */
 static int js_opts(sio_rmsg_t *m, json_object *opts)
 {
@@ -628,6 +654,8 @@ static int js_request(sio_rmsg_t *m, json_object *o)
 		return r;
 	if (m->type == SIO_RREQ_BROADCAST &&
 	    (r = js_event(m, js_get(js_get(o, "packet"), "data"))) < 0)
+		return r;
+	if (m->type == -1 && (r = js_sockets(m, o)) < 0)
 		return r;
 	return 0;
 }
@@ -754,23 +782,10 @@ static int js_cluster(sio_rmsg_t *m, json_object *o)
 	if (m->type == SIO_CMSG_SERVER_SIDE_EMIT)
 		return js_event(m, js_get(data, "packet"));
 	if (m->type == SIO_CMSG_SERVER_SIDE_EMIT_RESPONSE ||
-	    m->type == SIO_CMSG_BROADCAST_ACK) { /* [packet] */
-		json_object *a = json_object_new_array();
-		json_object *p = js_get(data, "packet");
-		if (!a || json_object_array_add(a, json_object_get(p)) < 0) {
-			json_object_put(p);
-			json_object_put(a);
-			return -ENOMEM;
-		}
-		size_t len;
-		const char *text = json_object_to_json_string_length(
-		    a, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE,
-		    &len);
-		m->args = text ? dup_n(text, len) : NULL;
-		m->args_len = len;
-		json_object_put(a);
-		return m->args ? 0 : -ENOMEM;
-	}
+	    m->type == SIO_CMSG_BROADCAST_ACK)
+		return js_wrap(m, js_get(data, "packet"));
+	if (m->type == SIO_CMSG_FETCH_SOCKETS_RESPONSE)
+		return js_sockets(m, data);
 	return 0;
 }
 
@@ -979,6 +994,10 @@ int sio__rmsg_encode_sockets_op(const char *uid, int type,
 	char tmp[32];
 	puts_(&b, "{\"uid\":");
 	put_str(&b, uid, strlen(uid));
+	if (type == SIO_RREQ_REMOTE_FETCH) {
+		puts_(&b, ",\"requestId\":");
+		put_str(&b, room, strlen(room));
+	}
 	snprintf(tmp, sizeof(tmp), ",\"type\":%d", type);
 	puts_(&b, tmp);
 	puts_(&b, ",\"opts\":{\"rooms\":");
@@ -988,7 +1007,7 @@ int sio__rmsg_encode_sockets_op(const char *uid, int type,
 	puts_(&b, "}");
 	if (type == SIO_RREQ_REMOTE_DISCONNECT) {
 		puts_(&b, close ? ",\"close\":true" : ",\"close\":false");
-	} else {
+	} else if (type != SIO_RREQ_REMOTE_FETCH) {
 		puts_(&b, ",\"rooms\":");
 		put_rooms(&b, &room, 1);
 	}

@@ -96,7 +96,9 @@ typedef struct sio_rmsg {
  * string name), -ENOMEM. On failure `out` holds nothing to free. */
 int sio__rmsg_decode_broadcast(const uint8_t *buf, size_t len, sio_rmsg_t *out);
 /* Decodes a request or response: JSON when it starts with '{', msgpack
- * otherwise (as the adapter does). `type` is -1 when absent. Returns 0,
+ * otherwise (as the adapter does). `type` is -1 when absent; then an
+ * array `sockets` (the answer to a REMOTE_FETCH) is in `args` as
+ * [sockets]. Returns 0,
  * -EINVAL, -ENOMEM; on failure `out` holds nothing to free. */
 int sio__rmsg_decode_request(const uint8_t *buf, size_t len, sio_rmsg_t *out);
 void sio__rmsg_free(sio_rmsg_t *m);
@@ -107,7 +109,8 @@ void sio__rmsg_free(sio_rmsg_t *m);
  * opts (rooms, except, flags), rooms (`targets`), close, and the event:
  * packet.data of a BROADCAST (which must have opts), packet of a
  * SERVER_SIDE_EMIT; for SERVER_SIDE_EMIT_RESPONSE and BROADCAST_ACK, `args` is
- * [packet]. Returns 0, -EINVAL, -ENOMEM; on failure `out` holds nothing to
+ * [packet]; for FETCH_SOCKETS_RESPONSE, [sockets] (none when `sockets` is
+ * not an array). Returns 0, -EINVAL, -ENOMEM; on failure `out` holds nothing to
  * free. */
 int sio__cmsg_decode(const uint8_t *buf, size_t len, sio_rmsg_t *out);
 /* Encodes the msgpack map {uid, nsp, type, data} (without data when
@@ -135,7 +138,8 @@ int sio__rmsg_encode_broadcast(const char *uid, const char *nsp,
 			       const sio_target_t *to, uint8_t **out,
 			       size_t *len);
 /* JSON requests: REMOTE_JOIN or REMOTE_LEAVE of `room` for the sockets
- * matching `to`, or REMOTE_DISCONNECT (`close`). */
+ * matching `to`, REMOTE_DISCONNECT (`close`), or REMOTE_FETCH with
+ * requestId `room`. */
 int sio__rmsg_encode_sockets_op(const char *uid, int type,
 				const sio_target_t *to, const char *room,
 				int close, char **out, size_t *len);

@@ -236,8 +236,8 @@ int sio_emit_with_ack(sio_nsp_t *nsp, const sio_target_t *to, const char *event,
 int sio_sockets_join(sio_nsp_t *nsp, const sio_target_t *to, const char *room);
 int sio_sockets_leave(sio_nsp_t *nsp, const sio_target_t *to, const char *room);
 void sio_disconnect_sockets(sio_nsp_t *nsp, const sio_target_t *to, int close);
-/* Calls fn for each matching local socket (this node only); returns how
- * many. The set
+/* Calls fn for each matching local socket (this node only; see
+ * sio_fetch_remote_sockets() for the cluster); returns how many. The set
  * must not change during the calls (collect first to act on them). */
 size_t sio_fetch_sockets(sio_nsp_t *nsp, const sio_target_t *to,
 			 void (*fn)(void *ud, sio_socket_t *s), void *ud);
@@ -276,6 +276,52 @@ int sio_server_side_emit_with_ack(sio_nsp_t *nsp, const char *event,
  * Redis is unreachable, -ENOMEM. */
 int sio_server_count(sio_nsp_t *nsp,
 		     void (*cb)(void *ud, int err, unsigned count), void *ud);
+
+/* A socket as sio_fetch_remote_sockets() reports it (Node's RemoteSocket,
+ * whether on this node or another): its id, its handshake and its data
+ * (socket.data, sio_socket_state()) as JSON text, and its rooms (its own
+ * id among them). */
+typedef struct sio_remote_socket {
+	const char *id;
+	const char *handshake_json;
+	const char *const *rooms;
+	size_t nrooms;
+	const char *data_json;
+} sio_remote_socket_t;
+
+/* `sockets` and everything they point to are valid during the call only
+ * (copy what is kept). */
+typedef void (*sio_fetch_fn)(void *ud, int err,
+			     const sio_remote_socket_t *sockets, size_t n);
+
+/* The sockets of `nsp` matching `to` (NULL: all) on every node of the
+ * cluster, this one included (Node's io.fetchSockets()), given to `cb`
+ * later, never during this call:
+ *   - this node's sockets are taken at the call; without a cluster
+ *     adapter, or with SIO_LOCAL, they are all, and `cb` runs on the next
+ *     loop iteration with err 0;
+ *   - with a Redis adapter, the other servers are counted (PUBSUB NUMSUB
+ *     of the request channel, or SHARDNUMSUB with redis_sharded, as
+ *     Node's serverCount()), the request is published (classic
+ *     REMOTE_FETCH on KEY-request#NSP#, answered on KEY-response#NSP#;
+ *     sharded FETCH_SOCKETS, answered on KEY#NSP#UID#), and `cb` gets
+ *     err 0 once each other server answered (at once when there is none);
+ *   - after `timeout_ms` (0: 5000, Node's requestsTimeout) without every
+ *     answer: err -ETIMEDOUT with the sockets gathered so far (this
+ *     node's and those of the servers that answered), where Node rejects;
+ *   - -ECONNRESET, with those gathered so far, when the connection to
+ *     Redis went away while counting or the request could not be
+ *     published, or the server is freed first (sio_server_free() calls
+ *     back every pending fetch, after its sockets were disconnected: an
+ *     ack kept to answer with the result can no longer be sent);
+ *   - -ENOMEM with those gathered when memory ran out on the way.
+ * Every subscriber of the counted channel is expected to answer, as in
+ * Node (one that is not a server makes the fetch wait for the timeout).
+ * The order of `sockets` is unspecified. `nsp` is one namespace (a
+ * dynamic parent reaches its own sockets only). Returns 0, or without
+ * calling `cb`: -EPIPE while Redis is unreachable, -ENOMEM. */
+int sio_fetch_remote_sockets(sio_nsp_t *nsp, const sio_target_t *to,
+			     unsigned timeout_ms, sio_fetch_fn cb, void *ud);
 
 /* An emit from another server (Node's io.serverSideEmit). `ack` is NULL
  * unless the sender waits for an answer: then sio_server_ack_send()

@@ -68,7 +68,10 @@
 //                                           ...args); an ack, if asked, gets "node"
 //        "sockets-join" (room, target, ack) -> io.in(room).socketsJoin(target)
 //        "disconnect-sockets" (room)   -> io.in(room).disconnectSockets(true)
-//        "fetch-sockets" (room, ack)   -> ack([{id, rooms}] of io.in(room).fetchSockets())
+//        "fetch-sockets" (room, [except,] ack) -> ack(null, [{id, rooms, data, handshake}]
+//                                         sorted by id) of io.in(room).except(except)
+//                                         .fetchSockets() (room null: all)
+//        "set-data" (value, ack)       -> socket.data = value; ack("ok")
 //        "server-side-emit-with-ack" (ack) -> ack(err, responses) of
 //                                           io.serverSideEmitWithAck("server-side", "q")
 //        "broadcast-with-ack" (room, ack) -> io.to(room).timeout(3000).emit("ask",
@@ -258,6 +261,10 @@ root.on("connection", (socket) => {
   socket.on("server-side-emit", (...args) => {
     io.serverSideEmit("server-side", ...withoutAck(args));
   });
+  socket.on("set-data", (value, ack) => {
+    socket.data = value;
+    if (typeof ack === "function") ack("ok");
+  });
   socket.on("sockets-join", (room, target, ack) => {
     io.in(room).socketsJoin(target);
     if (typeof ack === "function") ack("ok");
@@ -265,10 +272,15 @@ root.on("connection", (socket) => {
   socket.on("disconnect-sockets", (room) => {
     io.in(room).disconnectSockets(true);
   });
-  socket.on("fetch-sockets", async (room, ack) => {
+  socket.on("fetch-sockets", async (...args) => {
+    const ack = args.pop();
+    const [room, except] = args;
     try {
-      const sockets = await io.in(room).fetchSockets();
-      ack(null, sockets.map((s) => ({ id: s.id, rooms: [...s.rooms], handshake: s.handshake })));
+      let op = room ? io.in(room) : io;
+      if (except) op = op.except(except);
+      const sockets = await op.fetchSockets();
+      ack(null, sockets.map((s) => ({ id: s.id, rooms: [...s.rooms], data: s.data, handshake: s.handshake }))
+        .sort((x, y) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0)));
     } catch (err) {
       ack(String(err));
     }

@@ -24,6 +24,7 @@ import { Emitter } from "@socket.io/redis-emitter";
 import { startSioC, startSioNode } from "../lib/server.mjs";
 import { REDIS, freePort, startRedis, eventually } from "../lib/redis.mjs";
 import { connect, ack, norm, disconnected } from "../lib/sio.mjs";
+import { fetchSocketsTests } from "../lib/cluster-fetch.mjs";
 import { sleep, T } from "../lib/util.mjs";
 import { SOCKETIOD, launchSocketiod, stopClean, user, call, next, http } from "../lib/socketiod.mjs";
 
@@ -203,6 +204,8 @@ describe("cluster over Redis (C and Node.js nodes)", { skip }, () => {
     assert.equal(typeof byId[a.id].handshake.headers, "object");
     assert.equal(byId[a.id].handshake.url.startsWith("/socket.io/"), true);
   });
+
+  fetchSocketsTests({ trio, join, uniq, url: () => url, startC: () => startSioC({ redis: url }), silentPeer: ["subscribe", "unsubscribe", "socket.io-request#/#"] });
 
   test("socketsJoin crosses both ways", async (t) => {
     const [a, b, n] = await trio(t);

@@ -1,5 +1,6 @@
 /* socketio/namespace.c: registration on dynamic namespaces, and what a
- * freed server does with a broadcast ack still pending (socketio/ack.c). */
+ * freed server does with a broadcast ack (socketio/ack.c) or a fetch of
+ * sockets (sio_fetch_remote_sockets, socketio/cluster.c) still pending. */
 #include "../test.h"
 #include "internal.h"
 
@@ -59,6 +60,47 @@ static void test_broadcast_ack_pending_at_free(struct event_base *base)
 	CHECK_INT(acked, 1);
 }
 
+static int fetched, fetch_err = 1;
+static size_t fetch_n = 99;
+
+static void on_fetched(void *ud, int err, const sio_remote_socket_t *sockets,
+		       size_t n)
+{
+	(void)ud, (void)sockets;
+	fetched++;
+	fetch_err = err;
+	fetch_n = n;
+}
+
+/* In memory, a fetch answers this node's sockets on the next loop
+ * iteration, never during the call; a server freed first calls back with
+ * -ECONNRESET, once, and leaves nothing to fire. */
+static void test_fetch_local(struct event_base *base)
+{
+	sio_server_t *srv = sio_server_new(base, NULL);
+	CHECK(srv != NULL);
+	sio_nsp_t *root = sio_of(srv, "/");
+	CHECK_INT(sio_fetch_remote_sockets(root, NULL, 0, on_fetched, NULL),
+		  0);
+	CHECK_INT(fetched, 0);
+	event_base_loop(base, EVLOOP_NONBLOCK);
+	CHECK_INT(fetched, 1);
+	CHECK_INT(fetch_err, 0);
+	CHECK_INT(fetch_n, 0);
+
+	const char *room = "r";
+	sio_target_t to = {&room, 1, NULL, 0, SIO_LOCAL};
+	CHECK_INT(sio_fetch_remote_sockets(root, &to, 100, on_fetched, NULL),
+		  0);
+	CHECK_INT(fetched, 1);
+	sio_server_free(srv);
+	CHECK_INT(fetched, 2);
+	CHECK_INT(fetch_err, -ECONNRESET);
+	CHECK_INT(fetch_n, 0);
+	event_base_loop(base, EVLOOP_NONBLOCK); /* nothing left to fire */
+	CHECK_INT(fetched, 2);
+}
+
 int main(void)
 {
 	struct event_base *base = event_base_new();
@@ -66,6 +108,7 @@ int main(void)
 	test_dynamic_child_registration(srv);
 	sio_server_free(srv);
 	test_broadcast_ack_pending_at_free(base);
+	test_fetch_local(base);
 	event_base_free(base);
 	TEST_EXIT();
 }

@@ -226,6 +226,23 @@ static void test_requests(void)
 	CHECK_STR(m.rooms[0], "k");
 	sio__rmsg_free(&m);
 
+	/* the answer to a REMOTE_FETCH (no type): args is [sockets] */
+	CHECK_INT(sio__rmsg_decode_request(
+		      BYTES("{\"requestId\":\"f1\",\"sockets\":[{\"id\":\"x\","
+			    "\"rooms\":[\"x\",\"r\"],\"data\":{}}]}"),
+		      &m),
+		  0);
+	CHECK_INT(m.type, -1);
+	CHECK_STR(m.request_id, "f1");
+	CHECK_STR(m.args, "[[{\"id\":\"x\",\"rooms\":[\"x\",\"r\"],"
+			  "\"data\":{}}]]");
+	sio__rmsg_free(&m);
+	CHECK_INT(sio__rmsg_decode_request(
+		      BYTES("{\"requestId\":\"f1\",\"sockets\":7}"), &m),
+		  0);
+	CHECK(m.args == NULL);
+	sio__rmsg_free(&m);
+
 	/* not JSON, not msgpack, a SERVER_SIDE_EMIT without data */
 	CHECK_INT(sio__rmsg_decode_request(BYTES("{\"type\":"), &m), -EINVAL);
 	CHECK_INT(sio__rmsg_decode_request(BYTES("\xc1"), &m), -EINVAL);
@@ -270,6 +287,14 @@ static void test_encode_requests(void)
 	CHECK_INT(
 	    sio__rmsg_encode_server_side_emit("u1", "ev", &binary, &out, &len),
 	    -EINVAL);
+
+	/* REMOTE_FETCH {uid, requestId, type: 5, opts}, as Node's */
+	CHECK_INT(sio__rmsg_encode_sockets_op("u1", SIO_RREQ_REMOTE_FETCH, &to,
+					      "f1", 0, &out, &len),
+		  0);
+	CHECK_STR(out, "{\"uid\":\"u1\",\"requestId\":\"f1\",\"type\":5,"
+		       "\"opts\":{\"rooms\":[\"a\\\"b\"],\"except\":[]}}");
+	free(out);
 
 	/* BROADCAST_ACK: {type: 9, requestId, packet: first argument} */
 	uint8_t *mp;
@@ -444,6 +469,18 @@ static void test_sharded_json(void)
 			     &m),
 	    0);
 	CHECK_STR(m.args, "[null]");
+	sio__rmsg_free(&m);
+	/* FETCH_SOCKETS_RESPONSE: args is [sockets] */
+	CHECK_INT(
+	    sio__cmsg_decode(
+		BYTES("{\"type\":8,\"data\":{\"requestId\":\"f2\",\"sockets\":"
+		      "[{\"id\":\"y\",\"handshake\":{}}]},\"uid\":\"cc\","
+		      "\"nsp\":\"/\"}"),
+		&m),
+	    0);
+	CHECK_INT(m.type, SIO_CMSG_FETCH_SOCKETS_RESPONSE);
+	CHECK_STR(m.request_id, "f2");
+	CHECK_STR(m.args, "[[{\"id\":\"y\",\"handshake\":{}}]]");
 	sio__rmsg_free(&m);
 	/* heartbeats (other versions send them): no data */
 	CHECK_INT(sio__cmsg_decode(

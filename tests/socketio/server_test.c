@@ -390,6 +390,66 @@ static void on_set_state(void *ud, sio_socket_t *s, const char *event,
 	json_object_put(t);
 }
 
+/* fetch room except: sio_fetch_remote_sockets of the sockets in room but
+ * except (null: none); acks [err, called during the call,
+ * [[id, [rooms], data], ...] sorted by id] */
+static int fetch_calling;
+
+static int by_id(const void *x, const void *y)
+{
+	const sio_remote_socket_t *const *a = x, *const *b = y;
+	return strcmp((*a)->id, (*b)->id);
+}
+
+static void on_fetched(void *ud, int err, const sio_remote_socket_t *sockets,
+		       size_t n)
+{
+	sio_ack_t *ack = ud;
+	const sio_remote_socket_t *v[16];
+	n = n < 16 ? n : 16;
+	for (size_t i = 0; i < n; i++)
+		v[i] = &sockets[i];
+	qsort(v, n, sizeof(*v), by_id);
+	char res[1024];
+	size_t k = (size_t)snprintf(res, sizeof(res), "[%d,%d,[", err,
+				    fetch_calling);
+	for (size_t i = 0; i < n && k < sizeof(res); i++) {
+		k += (size_t)snprintf(res + k, sizeof(res) - k, "%s[\"%s\",[",
+				      i ? "," : "", v[i]->id);
+		for (size_t r = 0; r < v[i]->nrooms && k < sizeof(res); r++)
+			k += (size_t)snprintf(res + k, sizeof(res) - k,
+					      "%s\"%s\"", r ? "," : "",
+					      v[i]->rooms[r]);
+		if (k < sizeof(res))
+			k += (size_t)snprintf(res + k, sizeof(res) - k, "],%s]",
+					      v[i]->data_json);
+	}
+	if (k < sizeof(res))
+		snprintf(res + k, sizeof(res) - k, "]]");
+	ack_json(ack, res);
+	free(ack);
+}
+
+static void on_fetch(void *ud, sio_socket_t *s, const char *event,
+		     const sio_args_t *args, sio_ack_t *ack)
+{
+	(void)ud;
+	(void)event;
+	json_object *t = parse(args);
+	const char *room = str_at(t, 0), *except = str_at(t, 1);
+	sio_target_t to = {&room, 1, &except, except ? 1 : 0, 0};
+	sio_ack_t *copy = malloc(sizeof(*copy));
+	if (copy) {
+		*copy = *ack;
+		fetch_calling = 1;
+		if (sio_fetch_remote_sockets(sio_socket_nsp(s), &to, 0,
+					     on_fetched, copy) < 0)
+			free(copy);
+		fetch_calling = 0;
+	}
+	json_object_put(t);
+}
+
 /* dyn-hello: sio_emit on the dynamic parent reaches every child */
 static void on_dyn_hello(void *ud, sio_socket_t *s, const char *event,
 			 const sio_args_t *args, sio_ack_t *ack)
@@ -417,7 +477,7 @@ static int register_handlers(sio_nsp_t *nsp)
 	    {"bcast", on_bcast},	 {"ask", on_ask},
 	    {"ask-room", on_ask_room},	 {"disconnect-me", on_disconnect_me},
 	    {"reason", on_reason},	 {"set-state", on_set_state},
-	    {"dyn-hello", on_dyn_hello},
+	    {"dyn-hello", on_dyn_hello}, {"fetch", on_fetch},
 	};
 	int r = 0;
 	for (size_t i = 0; i < sizeof(h) / sizeof(*h); i++)
@@ -892,6 +952,21 @@ static void test_rooms(void)
 	snprintf(want, sizeof(want),
 		 "[{},\"%s\",0,[\"%s\",\"r1\",\"rx\"],null]", sb, sb);
 	CALL(b, "[\"whoami\"]", want);
+	/* sio_fetch_remote_sockets in memory: later, this node's, by room
+	 * and except, with rooms and data */
+	CALL(b, "[\"set-state\",{\"k\":[1]}]", "[0]");
+	const char *first = strcmp(sa, sb) < 0 ? sa : sb;
+	const char *second = first == sa ? sb : sa;
+	char ea[128], eb[128];
+	snprintf(ea, sizeof(ea), "[\"%s\",[\"%s\",\"r1\"],{}]", sa, sa);
+	snprintf(eb, sizeof(eb), "[\"%s\",[\"%s\",\"r1\",\"rx\"],{\"k\":[1]}]",
+		 sb, sb);
+	snprintf(want, sizeof(want), "[0,0,[%s,%s]]", first == sa ? ea : eb,
+		 second == sa ? ea : eb);
+	CALL(a, "[\"fetch\",\"r1\",null]", want);
+	snprintf(want, sizeof(want), "[0,0,[%s]]", ea);
+	CALL(a, "[\"fetch\",\"r1\",\"rx\"]", want);
+	CALL(a, "[\"fetch\",\"nothing\",null]", "[0,0,[]]");
 	/* except: b is in rx */
 	id = send_event(a, "[\"to-room\",\"r1\",{\"p\":1},\"rx\"]");
 	EXPECT(a, "42[\"room-msg\",{\"p\":1}]");
