@@ -140,6 +140,71 @@ struct json_object *sd_room_users(sd_service_t *svc, const char *room)
 	return p.users;
 }
 
+/* A presence:list waiting for the cluster's sockets; `client` NULL once
+ * its socket is gone (then nothing is answered). */
+struct sd_pending {
+	struct sd_pending *next;
+	sd_client_t *client;
+	sio_ack_t ack;
+	char room[];
+};
+
+#define PRESENCE_TIMEOUT_MS 2000
+
+/* The users of the sockets the cluster reported (their state: userId,
+ * username; sockets of other servers without them are left out), once
+ * each, sorted; with what came before a timeout. */
+static void remote_users(void *ud, int err, const sio_remote_socket_t *sockets,
+			 size_t n)
+{
+	(void)err;
+	sd_pending_t *p = ud;
+	sd_client_t *c = p->client;
+	if (c) {
+		for (sd_pending_t **pp = &c->pending; *pp; pp = &(*pp)->next)
+			if (*pp == p) {
+				*pp = p->next;
+				break;
+			}
+		struct json_object *users = json_object_new_array();
+		hmap_t seen = {0};
+		for (size_t i = 0; i < n; i++) {
+			struct json_object *st =
+			    json_tokener_parse(sockets[i].data_json);
+			const char *id = sd_get_string(st, "userId");
+			const char *name = sd_get_string(st, "username");
+			if (id && name && !hmap_get(&seen, id)) {
+				struct json_object *u = json_object_new_object();
+				json_object_object_add(
+				    u, "userId", json_object_new_string(id));
+				json_object_object_add(
+				    u, "username", json_object_new_string(name));
+				/* the key lives in `u`, in `users` */
+				if (hmap_put(&seen, sd_get_string(u, "userId"),
+					     u) == 0)
+					json_object_array_add(users, u);
+				else
+					json_object_put(u);
+			}
+			json_object_put(st);
+		}
+		hmap_free(&seen);
+		json_object_array_sort(users, by_user_id);
+		struct json_object *o = json_object_new_object();
+		json_object_object_add(o, "room", json_object_new_string(p->room));
+		json_object_object_add(o, "users", users);
+		sd_ack_ok(&p->ack, o);
+	}
+	free(p);
+}
+
+void sd_pending_drop(sd_client_t *c)
+{
+	for (sd_pending_t *p = c->pending; p; p = p->next)
+		p->client = NULL;
+	c->pending = NULL;
+}
+
 static void on_presence_list(sd_client_t *c, const char *event,
 			     struct json_object *arg, sio_ack_t *ack)
 {
@@ -157,10 +222,32 @@ static void on_presence_list(sd_client_t *c, const char *event,
 		sd_ack_error(ack, "forbidden");
 		return;
 	}
-	struct json_object *o = json_object_new_object();
-	json_object_object_add(o, "room", json_object_new_string(room));
-	json_object_object_add(o, "users", sd_room_users(c->svc, room));
-	sd_ack_ok(ack, o);
+	if (ack->id < 0)
+		return; /* nobody to tell */
+	size_t len = strlen(room);
+	sd_pending_t *p = malloc(sizeof(*p) + len + 1);
+	const char *rooms[1] = {room};
+	sio_target_t to = {.rooms = rooms, .nrooms = 1};
+	if (!p) {
+		sd_ack_error(ack, "server error");
+		return;
+	}
+	memcpy(p->room, room, len + 1);
+	p->client = c;
+	p->ack = *ack;
+	if (sio_fetch_remote_sockets(c->svc->nsp, &to, PRESENCE_TIMEOUT_MS,
+				     remote_users, p) < 0) {
+		/* Redis unreachable: this node's users */
+		free(p);
+		struct json_object *o = json_object_new_object();
+		json_object_object_add(o, "room", json_object_new_string(room));
+		json_object_object_add(o, "users", sd_room_users(c->svc, room));
+		sd_ack_ok(ack, o);
+		return;
+	}
+	ack->id = -1; /* answered later, through the copy */
+	p->next = c->pending;
+	c->pending = p;
 }
 
 /* --- video ------------------------------------------------------------ */

@@ -377,6 +377,7 @@ static void on_disconnect(void *ud, sio_socket_t *s, const char *reason)
 	if (!c)
 		return;
 	sio_socket_set_data(s, NULL);
+	sd_pending_drop(c);
 	sd_chat_client_gone(c);
 	sd_members_leave_all(c);
 	sd_user_detach(svc, c->user);

@@ -124,6 +124,7 @@ typedef struct sd_member {
 } sd_member_t;
 
 typedef struct sd_typing sd_typing_t;
+typedef struct sd_pending sd_pending_t;
 
 struct sd_client {
 	sd_service_t *svc;
@@ -137,6 +138,7 @@ struct sd_client {
 	sd_member_t *joined;
 	size_t njoined;
 	sd_typing_t *typing;
+	struct sd_pending *pending; /* presence:list asked of the cluster */
 };
 
 /* Connection middleware: who the socket is (auth none/optional/required,
@@ -328,9 +330,12 @@ extern const sd_event_t sd_notify_events[];
 void sd_relay_event(sd_client_t *c, const char *event, struct json_object *arg,
 		    sio_ack_t *ack);
 
-/* The distinct users of the sockets in `room`, sorted by userId, as a
- * json-c array of {userId,username} (rooms.c). */
+/* The distinct users of this node's sockets in `room`, sorted by userId,
+ * as a json-c array of {userId,username} (rooms.c). */
 struct json_object *sd_room_users(sd_service_t *svc, const char *room);
+/* The socket of `c` is going: its presence:list requests still waiting
+ * for the cluster are answered to nobody. */
+void sd_pending_drop(sd_client_t *c);
 
 /* Chat state (chat.c): history per room, typing timers. */
 void sd_chat_free_rooms(sd_service_t *svc);

@@ -7,10 +7,10 @@
 // chat:history give on the others (chat and seed 001's send-message), and
 // can be reacted to there; seed 004's unread badges count on every node;
 // stats:listeners and the room counts count every node's sockets;
-// presence:online/offline
-// follow a user's sockets on every node, and the users of a node that
-// died go offline;
-// a node without --redis keeps only its own.
+// presence:list (fetchSockets across the cluster) and
+// presence:online/offline follow a user's sockets on every node, and the
+// users of a node that died go offline; a node without --redis keeps only
+// its own.
 //
 // Skipped, visibly, when redis-server is not installed.
 import { describe, test, before, after } from "node:test";
@@ -198,6 +198,23 @@ describe("socketiod: chat history, unread badges, listener counts and presence o
     }, "node 1's count");
     await call(a, "chat:leave", { room });
     assert.deepEqual(await next(c, "chat:user-count", (u) => u.count === 2), { room, count: 2 });
+  });
+
+  test("presence:list lists the users of every node, once each", async (t) => {
+    const [n1, n2, n3] = nodes;
+    const room = unique("listed");
+    const alice = who("alice");
+    const sockets = [
+      await user(t, n1.url, alice), await user(t, n2.url, alice), // one user, two nodes
+      await user(t, n2.url, who("bob")), await user(t, n3.url, who("carol")),
+    ];
+    for (const s of sockets) await call(s, "join:room", { room });
+    const want = [alice, sockets[2].auth, sockets[3].auth]
+      .map((u) => ({ userId: u.userId, username: u.username }))
+      .sort((x, y) => (x.userId < y.userId ? -1 : 1));
+    for (const s of [sockets[0], sockets[3]]) {
+      assert.deepEqual(await call(s, "presence:list", { room }), { ok: true, room, users: want });
+    }
   });
 
   test("seed 001: send-message history crosses too", async (t) => {
