@@ -33,13 +33,23 @@ static struct json_object *unread_object(size_t unread)
 	return o;
 }
 
-/* notifications:count {unread} to every socket of the user. */
-static void push_unread(sd_service_t *svc, const sd_user_t *u)
+/* notifications:count {unread} to every socket of the user (`local`:
+ * on this node only). */
+static void push_unread(sd_service_t *svc, const sd_user_t *u, int local)
 {
 	char room[SD_MAX_ROOM + 1];
-	if (sd_user_room(room, u->id) == 0)
-		sd_emit(svc, room, NULL, "notifications:count",
-			unread_object(u->unread));
+	if (sd_user_room(room, u->id) < 0)
+		return;
+	struct json_object *arr = json_object_new_array_ext(1);
+	json_object_array_add(arr, unread_object(u->unread));
+	const char *rooms[1] = {room};
+	sio_target_t to = {
+	    .rooms = rooms, .nrooms = 1, .flags = local ? SIO_LOCAL : 0};
+	sio_args_t a = {.json = json_object_to_json_string_ext(
+			    arr, JSON_C_TO_STRING_PLAIN)};
+	if (sio_emit(svc->nsp, &to, "notifications:count", &a) == 0)
+		svc->metrics.emits++;
+	json_object_put(arr);
 }
 
 /* --- Per-user notifications -------------------------------------------- */
@@ -65,6 +75,16 @@ static void keep(sd_user_t *u, struct json_object *n)
 	u->unread++;
 }
 
+/* Marks the kept entry `e` read; 1 when it was unread. */
+static int mark_read(sd_user_t *u, struct json_object *e)
+{
+	if (json_object_get_boolean(json_object_object_get(e, "read")))
+		return 0;
+	json_object_object_add(e, "read", json_object_new_boolean(1));
+	u->unread--;
+	return 1;
+}
+
 typedef struct gather {
 	struct json_object *n;
 	hmap_t seen;
@@ -82,6 +102,43 @@ static void gather_user(void *ud, sio_socket_t *s)
 	    hmap_put(&g->seen, c->user->id, c->user) < 0)
 		return;
 	keep(c->user, g->n);
+}
+
+/* The notification `n` (its id) kept for the users of this node's
+ * sockets subscribed to `room` (channel:ID), except user `from` (may be
+ * NULL), who are told their new count (`local`: by this node only).
+ * Returns the sockets. */
+static int keep_for_subscribers(sd_service_t *svc, const char *room,
+				const char *from, struct json_object *n,
+				int local)
+{
+	char except[SD_MAX_ROOM + 1];
+	if (from && sd_user_room(except, from) < 0)
+		return 0;
+	gather_t g = {.n = n};
+	const char *rooms[1] = {room}, *exc[1] = {except};
+	sio_target_t to = {
+	    .rooms = rooms, .nrooms = 1, .except = exc, .nexcept = from ? 1 : 0};
+	sio_fetch_sockets(svc->nsp, &to, gather_user, &g);
+	hmap_entry_t *e;
+	size_t i = 0;
+	while ((e = hmap_next(&g.seen, &i)))
+		push_unread(svc, e->value, local);
+	hmap_free(&g.seen);
+	return g.sockets;
+}
+
+/* Tells the other nodes ([userId|null, channelId|null, from|null, id]). */
+static void share_notification(sd_service_t *svc, const char *user_id,
+			       const char *channel_id, const char *from,
+			       const char *id)
+{
+	struct json_object *a = json_object_new_array_ext(4);
+	const char *v[4] = {user_id, channel_id, from, id};
+	for (size_t i = 0; i < 4; i++)
+		json_object_array_add(a, v[i] ? json_object_new_string(v[i])
+					       : NULL);
+	sd_share(svc, SD_SHARE_NOTIFY, a);
 }
 
 int sd_notify(sd_service_t *svc, const char *user_id, const char *channel_id,
@@ -109,32 +166,23 @@ int sd_notify(sd_service_t *svc, const char *user_id, const char *channel_id,
 			reached = -ENOMEM;
 		} else {
 			keep(u, n);
+			/* the other nodes keep it before their clients see it */
+			share_notification(svc, user_id, NULL, from, id);
 			reached = (int)sio_room_size(svc->nsp, room);
 			int r = sd_emit(svc, room, NULL, "notification",
 					json_object_get(n));
 			if (r < 0)
 				reached = r;
-			push_unread(svc, u);
+			push_unread(svc, u, 0);
 			sd_user_idle(svc, u); /* kept a while if offline */
 		}
 	} else {
-		gather_t g = {.n = n};
-		const char *rooms[1] = {room}, *exc[1] = {except};
-		sio_target_t to = {.rooms = rooms,
-				   .nrooms = 1,
-				   .except = exc,
-				   .nexcept = from ? 1 : 0};
-		sio_fetch_sockets(svc->nsp, &to, gather_user, &g);
-		reached = g.sockets;
+		share_notification(svc, NULL, channel_id, from, id);
+		reached = keep_for_subscribers(svc, room, from, n, 0);
 		int r = sd_emit(svc, room, from ? except : NULL, "notification",
 				json_object_get(n));
 		if (r < 0)
 			reached = r;
-		hmap_entry_t *e;
-		size_t i = 0;
-		while ((e = hmap_next(&g.seen, &i)))
-			push_unread(svc, e->value);
-		hmap_free(&g.seen);
 	}
 	json_object_put(n);
 	return reached;
@@ -181,17 +229,70 @@ static void on_read(sd_client_t *c, const char *event, struct json_object *arg,
 		    json_object_array_get_idx(u->notifications, i);
 		if (strcmp(sd_get_string(e, "id"), id) != 0)
 			continue;
-		if (!json_object_get_boolean(
-			json_object_object_get(e, "read"))) {
-			json_object_object_add(e, "read",
-					       json_object_new_boolean(1));
-			u->unread--;
-			push_unread(c->svc, u);
+		if (mark_read(u, e)) {
+			push_unread(c->svc, u, 0);
+			struct json_object *a = json_object_new_array_ext(2);
+			json_object_array_add(a, json_object_new_string(u->id));
+			json_object_array_add(a, json_object_new_string(id));
+			sd_share(c->svc, SD_SHARE_READ, a);
 		}
 		sd_ack_ok(ack, unread_object(u->unread));
 		return;
 	}
 	sd_ack_error(ack, "notification not found");
+}
+
+void sd_notify_shared(sd_service_t *svc, struct json_object *args)
+{
+	const char *v[4];
+	for (size_t i = 0; i < 4; i++) {
+		struct json_object *e = json_object_array_get_idx(args, i);
+		v[i] = json_object_is_type(e, json_type_string)
+			   ? json_object_get_string(e)
+			   : NULL;
+	}
+	const char *user_id = v[0], *channel_id = v[1], *from = v[2];
+	char room[SD_MAX_ROOM + 1];
+	if (json_object_array_length(args) != 4 || !v[3] ||
+	    !user_id == !channel_id ||
+	    sd_room_name(room, user_id ? "user" : "channel",
+			 user_id ? user_id : channel_id) < 0)
+		return;
+	struct json_object *n = json_object_new_object();
+	json_object_object_add(n, "id", json_object_new_string(v[3]));
+	if (channel_id) {
+		keep_for_subscribers(svc, room, from, n, 1);
+	} else if (!from || strcmp(from, user_id) != 0) {
+		sd_user_t *u = sd_user_get(svc, user_id, NULL);
+		if (u) {
+			keep(u, n);
+			sd_user_idle(svc, u);
+		}
+	}
+	json_object_put(n);
+}
+
+void sd_notify_shared_read(sd_service_t *svc, struct json_object *args)
+{
+	struct json_object *uid = json_object_array_get_idx(args, 0);
+	struct json_object *nid = json_object_array_get_idx(args, 1);
+	if (json_object_array_length(args) != 2 ||
+	    !json_object_is_type(uid, json_type_string) ||
+	    !json_object_is_type(nid, json_type_string))
+		return;
+	sd_user_t *u = hmap_get(&svc->users, json_object_get_string(uid));
+	size_t n = u && u->notifications
+		       ? json_object_array_length(u->notifications)
+		       : 0;
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *e =
+		    json_object_array_get_idx(u->notifications, i);
+		if (strcmp(sd_get_string(e, "id"),
+			   json_object_get_string(nid)) == 0) {
+			mark_read(u, e);
+			return;
+		}
+	}
 }
 
 static void on_count(sd_client_t *c, const char *event, struct json_object *arg,

@@ -285,11 +285,16 @@ void sd_announce_leave(sd_client_t *c, const sd_member_t *m);
  *       sockets, in all and per room joined, every stats-interval
  *       (stats.c)
  *   SD_SHARE_PRESENCE [nodeId, userId, online]  a user's first socket on
- *       the node came, or its last went (presence.c) */
+ *       the node came, or its last went (presence.c)
+ *   SD_SHARE_NOTIFY [userId|null, channelId|null, from|null, id]  a
+ *       notification delivered (notify.c)
+ *   SD_SHARE_READ [userId, notificationId]  one read (notify.c) */
 #define SD_SHARE_HISTORY "socketiod:history"
 #define SD_SHARE_BADGES "socketiod:badges"
 #define SD_SHARE_LISTENERS "socketiod:listeners"
 #define SD_SHARE_PRESENCE "socketiod:presence"
+#define SD_SHARE_NOTIFY "socketiod:notify"
+#define SD_SHARE_READ "socketiod:read"
 typedef void (*sd_shared_fn)(sd_service_t *svc, struct json_object *args);
 /* Sends `args` (a json-c array, taken) to the other nodes as `event`. */
 void sd_share(sd_service_t *svc, const char *event, struct json_object *args);
@@ -356,6 +361,12 @@ size_t sd_chat_room_count(const sd_service_t *svc);
  * SD_SHARE_BADGES): this node's members of the server outside the channel
  * count it unread and get notification:update. */
 void sd_notify_shared_badges(sd_service_t *svc, struct json_object *args);
+/* Another node's notification (SD_SHARE_NOTIFY): kept for the user, or
+ * for this node's subscribers of the channel (told their count); and
+ * another node's read (SD_SHARE_READ). The notification itself reached
+ * the sockets through the adapter. */
+void sd_notify_shared(sd_service_t *svc, struct json_object *args);
+void sd_notify_shared_read(sd_service_t *svc, struct json_object *args);
 /* Notifications (notify.c): delivers one to a user or a channel's
  * subscribers, skipping `from`; returns the sockets reached or -errno. */
 int sd_notify(sd_service_t *svc, const char *user_id, const char *channel_id,

@@ -16,6 +16,8 @@ static const struct {
     {SD_SHARE_BADGES, sd_notify_shared_badges},
     {SD_SHARE_LISTENERS, sd_stats_shared},
     {SD_SHARE_PRESENCE, sd_presence_shared},
+    {SD_SHARE_NOTIFY, sd_notify_shared},
+    {SD_SHARE_READ, sd_notify_shared_read},
 };
 #define NHANDLERS (sizeof(handlers) / sizeof(handlers[0]))
 

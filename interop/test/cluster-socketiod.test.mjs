@@ -9,20 +9,27 @@
 // stats:listeners and the room counts count every node's sockets;
 // presence:list (fetchSockets across the cluster) and
 // presence:online/offline follow a user's sockets on every node, and the
-// users of a node that died go offline; a node without --redis keeps only
-// its own.
+// users of a node that died go offline; notifications of the API are kept
+// and read on every node; a node without --redis keeps only its own.
 //
 // Skipped, visibly, when redis-server is not installed.
 import { describe, test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { REDIS, freePort, startRedis, eventually } from "../lib/redis.mjs";
-import { launchSocketiod, stopClean, user, call, next, forget, unique } from "../lib/socketiod.mjs";
+import { launchSocketiod, stopClean, user, call, next, forget, unique, http } from "../lib/socketiod.mjs";
 import { closeClient } from "../lib/sio.mjs";
 
 const skip = REDIS ? false : "redis-server is not installed (apt-get install redis-server)";
 if (skip) test("socketiod cluster tests over Redis", { skip }, () => {});
 
+const KEY = "cluster-socketiod-key-0123456789";
 const who = (tag) => ({ userId: unique(tag), username: tag });
+
+async function notify(base, body) {
+  const r = await http(base, "POST", "/api/notify", { key: KEY, body });
+  assert.equal(r.status, 200, `POST /api/notify: ${r.status} ${r.body}`);
+  return r.json;
+}
 /** The user messages' texts (chat:message's message, send-message's content). */
 const texts = (list) => list.filter((m) => !m.system).map((m) => m.message ?? m.content);
 
@@ -33,7 +40,8 @@ describe("socketiod: chat history, unread badges, listener counts and presence o
     const port = await freePort();
     redis = await startRedis(port);
     redisUrl = `redis://127.0.0.1:${port}`;
-    nodes = await Promise.all([1, 2, 3].map(() => launchSocketiod(["--redis", redisUrl, "--stats-interval", "500"])));
+    nodes = await Promise.all([1, 2, 3].map(() =>
+      launchSocketiod(["--redis", redisUrl, "--stats-interval", "500", "--api-key", KEY])));
   });
 
   after(async () => {
@@ -215,6 +223,40 @@ describe("socketiod: chat history, unread badges, listener counts and presence o
     for (const s of [sockets[0], sockets[3]]) {
       assert.deepEqual(await call(s, "presence:list", { room }), { ok: true, room, users: want });
     }
+  });
+
+  test("notifications: kept and read on every node", async (t) => {
+    const [n1, n2, n3] = nodes;
+    // to a user connected to node 2, posted to node 1's API
+    const alice = who("alice");
+    const a = await user(t, n2.url, alice);
+    const r = await eventually(async () => {
+      const sent = await notify(n1.url, { userId: alice.userId, notification: { title: "one" } });
+      assert.equal((await next(a, "notification", (x) => x.id === sent.id, 1000)).title, "one");
+      return sent;
+    }, "a notification crossing");
+    assert.deepEqual(await next(a, "notifications:count"), { unread: 1 });
+    // node 2 kept it: it can be read there; node 1 hears of the read
+    assert.deepEqual(await call(a, "notifications:read", { notificationId: r.id }), { ok: true, unread: 0 });
+    await eventually(async () => {
+      forget(a, "notifications:count");
+      const r2 = await notify(n1.url, { userId: alice.userId, notification: { title: "two" } });
+      await next(a, "notification", (x) => x.id === r2.id);
+      const count = await next(a, "notifications:count", () => true, 1000);
+      // read before checking: a later round starts with nothing unread
+      const read = await call(a, "notifications:read", { notificationId: r2.id });
+      assert.equal(read.ok, true, JSON.stringify(read));
+      assert.deepEqual(count, { unread: 1 }, "node 1 counts the first as read");
+    }, "the read reaching node 1");
+
+    // to a channel whose subscriber is on node 3
+    const channelId = unique("chan");
+    const b = await user(t, n3.url, who("bob"));
+    await call(b, "notifications:subscribe", { channelId });
+    const sent = await notify(n1.url, { channelId, notification: { title: "news" } });
+    assert.equal((await next(b, "notification", (x) => x.id === sent.id)).title, "news");
+    assert.deepEqual(await next(b, "notifications:count"), { unread: 1 });
+    assert.deepEqual(await call(b, "notifications:read", { notificationId: sent.id }), { ok: true, unread: 0 });
   });
 
   test("seed 001: send-message history crosses too", async (t) => {
