@@ -386,6 +386,34 @@ static void on_user_join(sd_client_t *c, const char *event,
 	sd_ack_ok(ack, o);
 }
 
+/* User `u` opened `channel` of `server` (NULL: of every server): its
+ * unread counts there go. */
+static void channel_read(sd_user_t *u, const char *server, const char *channel)
+{
+	for (size_t i = 0; i < u->nchannels;)
+		if (strcmp(u->channels[i].channel, channel) == 0 &&
+		    (!server || strcmp(u->channels[i].server, server) == 0))
+			unread_clear(u, &u->channels[i]);
+		else
+			i++;
+}
+
+void sd_notify_shared_channel_read(sd_service_t *svc, struct json_object *args)
+{
+	struct json_object *uid = json_object_array_get_idx(args, 0);
+	struct json_object *server = json_object_array_get_idx(args, 1);
+	struct json_object *channel = json_object_array_get_idx(args, 2);
+	if (json_object_array_length(args) != 3 ||
+	    !json_object_is_type(uid, json_type_string) ||
+	    (server && !json_object_is_type(server, json_type_string)) ||
+	    !json_object_is_type(channel, json_type_string))
+		return;
+	sd_user_t *u = hmap_get(&svc->users, json_object_get_string(uid));
+	if (u)
+		channel_read(u, server ? json_object_get_string(server) : NULL,
+			     json_object_get_string(channel));
+}
+
 static void on_channel_join(sd_client_t *c, const char *event,
 			    struct json_object *arg, sio_ack_t *ack)
 {
@@ -407,15 +435,16 @@ static void on_channel_join(sd_client_t *c, const char *event,
 		sd_ack_error(ack, err);
 		return;
 	}
-	/* the channel is read (in every server, without serverId); with one,
-	 * the user's devices get the server's new count */
+	/* the channel is read (in every server, without serverId), here and
+	 * on the other nodes; with a serverId, the user's devices get the
+	 * server's new count */
 	sd_user_t *u = c->user;
-	for (size_t i = 0; i < u->nchannels;)
-		if (strcmp(u->channels[i].channel, id) == 0 &&
-		    (!server || strcmp(u->channels[i].server, server) == 0))
-			unread_clear(u, &u->channels[i]);
-		else
-			i++;
+	channel_read(u, server, id);
+	struct json_object *a = json_object_new_array_ext(3);
+	json_object_array_add(a, json_object_new_string(u->id));
+	json_object_array_add(a, server ? json_object_new_string(server) : NULL);
+	json_object_array_add(a, json_object_new_string(id));
+	sd_share(c->svc, SD_SHARE_CHANNEL_READ, a);
 	char user_room[SD_MAX_ROOM + 1];
 	if (server && sd_user_room(user_room, u->id) == 0)
 		sd_emit(c->svc, user_room, NULL, "notifications:count",

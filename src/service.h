@@ -288,13 +288,16 @@ void sd_announce_leave(sd_client_t *c, const sd_member_t *m);
  *       the node came, or its last went (presence.c)
  *   SD_SHARE_NOTIFY [userId|null, channelId|null, from|null, id]  a
  *       notification delivered (notify.c)
- *   SD_SHARE_READ [userId, notificationId]  one read (notify.c) */
+ *   SD_SHARE_READ [userId, notificationId]  one read (notify.c)
+ *   SD_SHARE_CHANNEL_READ [userId, serverId|null, channelId]  a seed-004
+ *       channel opened: its unread count goes (notify.c) */
 #define SD_SHARE_HISTORY "socketiod:history"
 #define SD_SHARE_BADGES "socketiod:badges"
 #define SD_SHARE_LISTENERS "socketiod:listeners"
 #define SD_SHARE_PRESENCE "socketiod:presence"
 #define SD_SHARE_NOTIFY "socketiod:notify"
 #define SD_SHARE_READ "socketiod:read"
+#define SD_SHARE_CHANNEL_READ "socketiod:channel-read"
 typedef void (*sd_shared_fn)(sd_service_t *svc, struct json_object *args);
 /* Sends `args` (a json-c array, taken) to the other nodes as `event`. */
 void sd_share(sd_service_t *svc, const char *event, struct json_object *args);
@@ -367,6 +370,8 @@ void sd_notify_shared_badges(sd_service_t *svc, struct json_object *args);
  * the sockets through the adapter. */
 void sd_notify_shared(sd_service_t *svc, struct json_object *args);
 void sd_notify_shared_read(sd_service_t *svc, struct json_object *args);
+void sd_notify_shared_channel_read(sd_service_t *svc,
+				   struct json_object *args);
 /* Notifications (notify.c): delivers one to a user or a channel's
  * subscribers, skipping `from`; returns the sockets reached or -errno. */
 int sd_notify(sd_service_t *svc, const char *user_id, const char *channel_id,

@@ -18,6 +18,7 @@ static const struct {
     {SD_SHARE_PRESENCE, sd_presence_shared},
     {SD_SHARE_NOTIFY, sd_notify_shared},
     {SD_SHARE_READ, sd_notify_shared_read},
+    {SD_SHARE_CHANNEL_READ, sd_notify_shared_channel_read},
 };
 #define NHANDLERS (sizeof(handlers) / sizeof(handlers[0]))
 

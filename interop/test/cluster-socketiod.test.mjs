@@ -110,6 +110,15 @@ describe("socketiod: chat history, unread badges, listener counts and presence o
     assert.deepEqual(await next(a3, "notification:update"), { serverId, channelId: general, count: 1 });
     assert.equal((await call(a3, "notifications:get", { serverId })).count, 1, "bob's message, none of alice's");
     assert.equal((await call(b, "notifications:get", { serverId })).count, 0);
+    // carol opens the channel on another device, on node 2: node 3 forgets
+    // her unread count too
+    assert.ok((await call(c, "notifications:get", { serverId })).count > 0);
+    const c2 = await user(t, n2.url, c.auth);
+    await call(c2, "user:join", { serverId });
+    await call(c2, "channel:join", { serverId, channelId: general });
+    await eventually(async () => {
+      assert.equal((await call(c, "notifications:get", { serverId })).count, 0);
+    }, "the channel read on node 2 reaching node 3");
   });
 
   test("stats:listeners counts the sockets of every node", async (t) => {
