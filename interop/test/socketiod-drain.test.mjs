@@ -28,7 +28,7 @@ async function rawPolling(url) {
 
 describe("drain on SIGTERM", () => {
   test("WebSocket and polling clients are closed (\"transport close\"); exit 0 well within the grace", async (t) => {
-    const d = await startSocketiod(t, ["--shutdown-grace", "2000"]);
+    const d = await startSocketiod(t, ["--shutdown-grace", "30000"]);
     const ws = await user(t, d.url, { userId: "w" }, { transports: WS });
     const polling = await user(t, d.url, { userId: "p" }, { transports: POLLING });
     const upgraded = await user(t, d.url, { userId: "u" }, { transports: ["polling", "websocket"] });
@@ -38,9 +38,10 @@ describe("drain on SIGTERM", () => {
     const t0 = Date.now();
     d.proc.kill("SIGTERM");
     const got = await reasons;
-    const e = await exitOf(d, t0, 5_000);
+    const e = await exitOf(d, t0, 20_000);
     assert.equal(e.code, 0);
-    assert.ok(e.ms < 1_500, `exited ${e.ms} ms after SIGTERM with every client gone (grace 2000 ms)`);
+    // far from the grace: the exit follows the last client, not the clock
+    assert.ok(e.ms < 15_000, `exited ${e.ms} ms after SIGTERM with every client gone (grace 30000 ms)`);
     // nobody listens any more
     const err = await refusal(client(t, d.url, { transports: WS }));
     assert.ok(err instanceof Error);
@@ -68,7 +69,7 @@ describe("drain on SIGTERM", () => {
   });
 
   test("while a client is still there: /ready 503 and new sessions refused on new connections, /health draining; its next poll gets the close; exit when it goes", async (t) => {
-    const d = await startSocketiod(t, ["--shutdown-grace", "10000"]);
+    const d = await startSocketiod(t, ["--shutdown-grace", "30000"]);
     // A polling client with no GET pending cannot be told at once: the
     // session stays until its next poll, which gets the close packet.
     const sid = await rawPolling(d.url);
@@ -101,9 +102,9 @@ describe("drain on SIGTERM", () => {
     const last = await request(sioUrl(d.url, { sid }));
     assert.equal(last.status, 200);
     assert.equal(last.body, "1", "the close packet");
-    const e = await exitOf(d, t0, 8_000);
+    const e = await exitOf(d, t0, 20_000);
     assert.equal(e.code, 0);
-    assert.ok(e.ms < 5_000, `exited ${e.ms} ms after SIGTERM (grace 10000 ms)`);
+    assert.ok(e.ms < 15_000, `exited ${e.ms} ms after SIGTERM (grace 30000 ms)`);
   });
 
   test("a second SIGTERM exits at once", async (t) => {
