@@ -299,7 +299,10 @@ void sd_announce_leave(sd_client_t *c, const sd_member_t *m);
 #define SD_SHARE_READ "socketiod:read"
 #define SD_SHARE_CHANNEL_READ "socketiod:channel-read"
 typedef void (*sd_shared_fn)(sd_service_t *svc, struct json_object *args);
-/* Sends `args` (a json-c array, taken) to the other nodes as `event`. */
+/* 1 with --redis (a cluster, whether Redis is up or not). */
+int sd_clustered(const sd_service_t *svc);
+/* Sends `args` (a json-c array, taken) to the other nodes as `event`
+ * (nothing on one node). */
 void sd_share(sd_service_t *svc, const char *event, struct json_object *args);
 /* Registers the handler of the others' news. 0 or -ENOMEM. */
 int sd_share_start(sd_service_t *svc);

@@ -22,12 +22,19 @@ static const struct {
 };
 #define NHANDLERS (sizeof(handlers) / sizeof(handlers[0]))
 
+int sd_clustered(const sd_service_t *svc)
+{
+	return sio_server_redis_state(svc->srv) != SIO_REDIS_OFF;
+}
+
 void sd_share(sd_service_t *svc, const char *event, struct json_object *args)
 {
-	sio_args_t a = {.json = json_object_to_json_string_ext(
-			    args, JSON_C_TO_STRING_PLAIN |
-				      JSON_C_TO_STRING_NOSLASHESCAPE)};
-	sio_server_side_emit(svc->nsp, event, &a);
+	if (sd_clustered(svc)) {
+		sio_args_t a = {.json = json_object_to_json_string_ext(
+				    args, JSON_C_TO_STRING_PLAIN |
+					      JSON_C_TO_STRING_NOSLASHESCAPE)};
+		sio_server_side_emit(svc->nsp, event, &a);
+	}
 	json_object_put(args);
 }
 

@@ -94,14 +94,17 @@ static void tick(evutil_socket_t fd, short what, void *ud)
 	(void)fd;
 	(void)what;
 	sd_service_t *svc = ud;
-	struct json_object *rooms = json_object_new_object();
-	sio_fetch_sockets(svc->nsp, NULL, add_rooms, rooms);
-	struct json_object *a = json_object_new_array_ext(3);
-	json_object_array_add(a, json_object_new_int64(svc->id_prefix));
-	json_object_array_add(
-	    a, json_object_new_int64(sio_room_size(svc->nsp, NULL)));
-	json_object_array_add(a, rooms);
-	sd_share(svc, SD_SHARE_LISTENERS, a);
+	if (sd_clustered(svc)) {
+		struct json_object *rooms = json_object_new_object();
+		sio_fetch_sockets(svc->nsp, NULL, add_rooms, rooms);
+		struct json_object *a = json_object_new_array_ext(3);
+		json_object_array_add(a,
+				      json_object_new_int64(svc->id_prefix));
+		json_object_array_add(
+		    a, json_object_new_int64(sio_room_size(svc->nsp, NULL)));
+		json_object_array_add(a, rooms);
+		sd_share(svc, SD_SHARE_LISTENERS, a);
+	}
 	size_t count = total(svc);
 	if (count == svc->sent_count && svc->listeners_peak == svc->sent_peak)
 		return;
