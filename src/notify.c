@@ -245,15 +245,10 @@ static void on_read(sd_client_t *c, const char *event, struct json_object *arg,
 void sd_notify_shared(sd_service_t *svc, struct json_object *args)
 {
 	const char *v[4];
-	for (size_t i = 0; i < 4; i++) {
-		struct json_object *e = json_object_array_get_idx(args, i);
-		v[i] = json_object_is_type(e, json_type_string)
-			   ? json_object_get_string(e)
-			   : NULL;
-	}
+	int shape = sd_shared_strings(args, 4, v);
 	const char *user_id = v[0], *channel_id = v[1], *from = v[2];
 	char room[SD_MAX_ROOM + 1];
-	if (json_object_array_length(args) != 4 || !v[3] ||
+	if (shape < 0 || !v[3] ||
 	    !user_id == !channel_id ||
 	    sd_room_name(room, user_id ? "user" : "channel",
 			 user_id ? user_id : channel_id) < 0)
@@ -274,21 +269,17 @@ void sd_notify_shared(sd_service_t *svc, struct json_object *args)
 
 void sd_notify_shared_read(sd_service_t *svc, struct json_object *args)
 {
-	struct json_object *uid = json_object_array_get_idx(args, 0);
-	struct json_object *nid = json_object_array_get_idx(args, 1);
-	if (json_object_array_length(args) != 2 ||
-	    !json_object_is_type(uid, json_type_string) ||
-	    !json_object_is_type(nid, json_type_string))
+	const char *v[2];
+	if (sd_shared_strings(args, 2, v) < 0 || !v[0] || !v[1])
 		return;
-	sd_user_t *u = hmap_get(&svc->users, json_object_get_string(uid));
+	sd_user_t *u = hmap_get(&svc->users, v[0]);
 	size_t n = u && u->notifications
 		       ? json_object_array_length(u->notifications)
 		       : 0;
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *e =
 		    json_object_array_get_idx(u->notifications, i);
-		if (strcmp(sd_get_string(e, "id"),
-			   json_object_get_string(nid)) == 0) {
+		if (strcmp(sd_get_string(e, "id"), v[1]) == 0) {
 			mark_read(u, e);
 			return;
 		}
@@ -400,18 +391,12 @@ static void channel_read(sd_user_t *u, const char *server, const char *channel)
 
 void sd_notify_shared_channel_read(sd_service_t *svc, struct json_object *args)
 {
-	struct json_object *uid = json_object_array_get_idx(args, 0);
-	struct json_object *server = json_object_array_get_idx(args, 1);
-	struct json_object *channel = json_object_array_get_idx(args, 2);
-	if (json_object_array_length(args) != 3 ||
-	    !json_object_is_type(uid, json_type_string) ||
-	    (server && !json_object_is_type(server, json_type_string)) ||
-	    !json_object_is_type(channel, json_type_string))
-		return;
-	sd_user_t *u = hmap_get(&svc->users, json_object_get_string(uid));
-	if (u)
-		channel_read(u, server ? json_object_get_string(server) : NULL,
-			     json_object_get_string(channel));
+	const char *v[3]; /* userId, serverId or null, channelId */
+	sd_user_t *u = NULL;
+	if (sd_shared_strings(args, 3, v) == 0 && v[0] && v[2] &&
+	    (v[1] || !json_object_array_get_idx(args, 1)) &&
+	    (u = hmap_get(&svc->users, v[0])))
+		channel_read(u, v[1], v[2]);
 }
 
 static void on_channel_join(sd_client_t *c, const char *event,
@@ -514,15 +499,8 @@ static void badges(sd_service_t *svc, const char *sender, const char *server,
 void sd_notify_shared_badges(sd_service_t *svc, struct json_object *args)
 {
 	const char *v[3];
-	for (size_t i = 0; i < 3; i++) {
-		struct json_object *e = json_object_array_get_idx(args, i);
-		v[i] = json_object_is_type(e, json_type_string)
-			   ? json_object_get_string(e)
-			   : NULL;
-		if (!v[i])
-			return;
-	}
-	badges(svc, v[2], v[0], v[1]);
+	if (sd_shared_strings(args, 3, v) == 0 && v[0] && v[1] && v[2])
+		badges(svc, v[2], v[0], v[1]);
 }
 
 static void on_message_send(sd_client_t *c, const char *event,

@@ -304,6 +304,9 @@ int sd_clustered(const sd_service_t *svc);
 /* Sends `args` (a json-c array, taken) to the other nodes as `event`
  * (nothing on one node). */
 void sd_share(sd_service_t *svc, const char *event, struct json_object *args);
+/* The n members of an array of news `args` that are strings in v[i]
+ * (NULL for the others); -1 when it does not have n members. */
+int sd_shared_strings(struct json_object *args, size_t n, const char *v[]);
 /* Registers the handler of the others' news. 0 or -ENOMEM. */
 int sd_share_start(sd_service_t *svc);
 

@@ -57,6 +57,17 @@ static void on_server_side(void *ud, sio_nsp_t *nsp, const char *event,
 	}
 }
 
+int sd_shared_strings(struct json_object *args, size_t n, const char *v[])
+{
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *e = json_object_array_get_idx(args, i);
+		v[i] = json_object_is_type(e, json_type_string)
+			   ? json_object_get_string(e)
+			   : NULL;
+	}
+	return json_object_array_length(args) == n ? 0 : -1;
+}
+
 int sd_share_start(sd_service_t *svc)
 {
 	return sio_nsp_on_server_side(svc->nsp, on_server_side, svc);
