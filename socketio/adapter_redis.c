@@ -98,26 +98,22 @@ static void respond_simple(radapter_t *ra, const char *request_id)
 	free(buf);
 }
 
-typedef sio_sbuf_t sbuf_t;
-#define sputs sio__sbuf_puts
-#define squote sio__sbuf_quote
-
 static void all_rooms(radapter_t *ra, const sio_rmsg_t *m)
 {
 	if (!m->request_id)
 		return;
-	sbuf_t b = {0};
-	sputs(&b, "{\"requestId\":");
-	squote(&b, m->request_id);
-	sputs(&b, ",\"rooms\":[");
+	sio_sbuf_t b = {0};
+	sio__sbuf_puts(&b, "{\"requestId\":");
+	sio__sbuf_quote(&b, m->request_id);
+	sio__sbuf_puts(&b, ",\"rooms\":[");
 	size_t i = 0, k = 0;
 	hmap_entry_t *e;
 	while ((e = hmap_next(&ra->a.rooms, &i))) {
 		if (k++)
-			sputs(&b, ",");
-		squote(&b, e->key);
+			sio__sbuf_puts(&b, ",");
+		sio__sbuf_quote(&b, e->key);
 	}
-	sputs(&b, "]}");
+	sio__sbuf_puts(&b, "]}");
 	if (!b.err)
 		respond(ra, b.s, b.len);
 	free(b.s);
@@ -128,7 +124,7 @@ static void remote_fetch(radapter_t *ra, const sio_rmsg_t *m,
 {
 	if (!m->request_id)
 		return;
-	sbuf_t b = {0};
+	sio_sbuf_t b = {0};
 	sio__cluster_fetch_json(&ra->a, to, m->request_id, &b);
 	if (!b.err)
 		respond(ra, b.s, b.len);
@@ -137,12 +133,12 @@ static void remote_fetch(radapter_t *ra, const sio_rmsg_t *m,
 
 static int server_ack_send(sio_server_ack_t *ack, const char *json)
 {
-	sbuf_t b = {0};
-	sputs(&b, "{\"type\":6,\"requestId\":");
-	squote(&b, ack->request_id);
-	sputs(&b, ",\"data\":");
-	sputs(&b, json);
-	sputs(&b, "}");
+	sio_sbuf_t b = {0};
+	sio__sbuf_puts(&b, "{\"type\":6,\"requestId\":");
+	sio__sbuf_quote(&b, ack->request_id);
+	sio__sbuf_puts(&b, ",\"data\":");
+	sio__sbuf_puts(&b, json);
+	sio__sbuf_puts(&b, "}");
 	int r = b.err ? -ENOMEM : respond(ack->ud, b.s, b.len);
 	free(b.s);
 	return r;
@@ -203,16 +199,15 @@ static void broadcast_with_ack(radapter_t *ra, const sio_rmsg_t *m,
 		ctx->c.answer = remote_answer;
 		ctx->c.release = remote_release;
 		sio_args_t args = {m->args, m->args_len, m->bins, m->nbins};
-		unsigned timeout = m->timeout_ms ? m->timeout_ms : 5000;
 		sent = sio__cluster_emit_with_acks(&ra->a, to, m->event, &args,
-						   timeout, &ctx->c);
+						   m->timeout_ms, &ctx->c);
 	}
-	sbuf_t b = {0};
+	sio_sbuf_t b = {0};
 	char num[32];
-	sputs(&b, "{\"type\":8,\"requestId\":");
-	squote(&b, m->request_id);
+	sio__sbuf_puts(&b, "{\"type\":8,\"requestId\":");
+	sio__sbuf_quote(&b, m->request_id);
 	snprintf(num, sizeof(num), ",\"clientCount\":%zu}", sent);
-	sputs(&b, num);
+	sio__sbuf_puts(&b, num);
 	if (!b.err)
 		respond(ra, b.s, b.len);
 	free(b.s);

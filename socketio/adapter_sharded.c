@@ -236,9 +236,8 @@ static void broadcast_with_ack(sadapter_t *sa, const sio_rmsg_t *m,
 		ctx->next = pending_acks;
 		pending_acks = ctx;
 		sio_args_t args = {m->args, m->args_len, m->bins, m->nbins};
-		unsigned timeout = m->timeout_ms ? m->timeout_ms : 5000;
 		sent = sio__cluster_emit_with_acks(&sa->a, to, m->event, &args,
-						   timeout, &ctx->c);
+						   m->timeout_ms, &ctx->c);
 	}
 	sio_sbuf_t b = {0};
 	char num[32];

@@ -89,8 +89,10 @@ size_t sio__cluster_emit_with_acks(sio_adapter_t *a, const sio_target_t *to,
 	c->left = 1; /* held until sio__cluster_acks_drop() */
 	for (size_t i = 0; i < l.n; i++) {
 		c->left++;
-		if (sio_socket_emit_with_ack(l.v[i], event, args, timeout_ms,
-					     ack_cb, c) < 0)
+		if (sio_socket_emit_with_ack(
+			l.v[i], event, args,
+			timeout_ms ? timeout_ms : SIO_CLUSTER_TIMEOUT_MS, ack_cb,
+			c) < 0)
 			c->left--;
 		else
 			sent++;
@@ -364,7 +366,7 @@ int sio_fetch_remote_sockets(sio_nsp_t *nsp, const sio_target_t *to,
 	f->q.answer = fetch_answer;
 	f->q.done = fetch_done;
 	f->q.release = fetch_release;
-	f->q.timeout_ms = timeout_ms ? timeout_ms : 5000;
+	f->q.timeout_ms = timeout_ms ? timeout_ms : SIO_CLUSTER_TIMEOUT_MS;
 	f->cb = cb;
 	f->ud = ud;
 	f->v = NULL;

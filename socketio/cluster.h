@@ -27,8 +27,12 @@ struct sio_cluster_acks {
 	size_t left; /* private */
 };
 
+/* How long a node waits for the others' answers unless told (Node's
+ * requestsTimeout). */
+#define SIO_CLUSTER_TIMEOUT_MS 5000
+
 /* Emits `event` to the local sockets of `a` matching `to`, each with an
- * ack within `timeout_ms`; c->answer gets each answer later (never during
+ * ack within `timeout_ms` (0: SIO_CLUSTER_TIMEOUT_MS); c->answer gets each answer later (never during
  * the call). Returns how many were reached (the client count to report).
  * The context is held until sio__cluster_acks_drop(c), which the caller
  * calls once the count is sent. */

@@ -1,6 +1,7 @@
 /* Namespaces: static ones, dynamic parents and their children, handler
  * registration, and the namespace-wide operations (emit, join, leave,
  * disconnect, fetch), which go through the adapter. */
+#include "cluster.h"
 #include "emit.h"
 #include "internal.h"
 #include "redis_msg.h"
@@ -369,5 +370,6 @@ int sio_server_side_emit_with_ack(sio_nsp_t *nsp, const char *event,
 	if (!ops->server_side_emit_ack)
 		return -EOPNOTSUPP;
 	return ops->server_side_emit_ack(
-	    nsp->adapter, event, args, timeout_ms ? timeout_ms : 5000, cb, ud);
+	    nsp->adapter, event, args,
+	    timeout_ms ? timeout_ms : SIO_CLUSTER_TIMEOUT_MS, cb, ud);
 }

@@ -40,16 +40,10 @@ static void push_unread(sd_service_t *svc, const sd_user_t *u, int local)
 	char room[SD_MAX_ROOM + 1];
 	if (sd_user_room(room, u->id) < 0)
 		return;
-	struct json_object *arr = json_object_new_array_ext(1);
-	json_object_array_add(arr, unread_object(u->unread));
 	const char *rooms[1] = {room};
 	sio_target_t to = {
 	    .rooms = rooms, .nrooms = 1, .flags = local ? SIO_LOCAL : 0};
-	sio_args_t a = {.json = json_object_to_json_string_ext(
-			    arr, JSON_C_TO_STRING_PLAIN)};
-	if (sio_emit(svc->nsp, &to, "notifications:count", &a) == 0)
-		svc->metrics.emits++;
-	json_object_put(arr);
+	sd_emit_to(svc, &to, "notifications:count", unread_object(u->unread));
 }
 
 /* --- Per-user notifications -------------------------------------------- */

@@ -113,14 +113,26 @@ typedef struct presence {
 	struct json_object *users;
 } presence_t;
 
+/* {userId, username} into p->users unless that user is in already. */
+static void list_user(presence_t *p, const char *id, const char *name)
+{
+	if (hmap_get(&p->seen, id))
+		return;
+	struct json_object *u = json_object_new_object();
+	json_object_object_add(u, "userId", json_object_new_string(id));
+	json_object_object_add(u, "username", json_object_new_string(name));
+	/* the key lives in `u`, in p->users */
+	if (hmap_put(&p->seen, sd_get_string(u, "userId"), u) == 0)
+		json_object_array_add(p->users, u);
+	else
+		json_object_put(u);
+}
+
 static void add_user(void *ud, sio_socket_t *s)
 {
-	presence_t *p = ud;
-	sd_client_t *c = sio_socket_data(s);
-	if (!c || hmap_get(&p->seen, c->user->id))
-		return;
-	if (hmap_put(&p->seen, c->user->id, c->user) == 0)
-		json_object_array_add(p->users, sd_user_object(c->user));
+	const sd_client_t *c = sio_socket_data(s);
+	if (c)
+		list_user(ud, c->user->id, c->user->name);
 }
 
 static int by_user_id(const void *a, const void *b)
@@ -166,33 +178,21 @@ static void remote_users(void *ud, int err, const sio_remote_socket_t *sockets,
 				*pp = p->next;
 				break;
 			}
-		struct json_object *users = json_object_new_array();
-		hmap_t seen = {0};
+		presence_t l = {.users = json_object_new_array()};
 		for (size_t i = 0; i < n; i++) {
 			struct json_object *st =
 			    json_tokener_parse(sockets[i].data_json);
 			const char *id = sd_get_string(st, "userId");
 			const char *name = sd_get_string(st, "username");
-			if (id && name && !hmap_get(&seen, id)) {
-				struct json_object *u = json_object_new_object();
-				json_object_object_add(
-				    u, "userId", json_object_new_string(id));
-				json_object_object_add(
-				    u, "username", json_object_new_string(name));
-				/* the key lives in `u`, in `users` */
-				if (hmap_put(&seen, sd_get_string(u, "userId"),
-					     u) == 0)
-					json_object_array_add(users, u);
-				else
-					json_object_put(u);
-			}
+			if (id && name)
+				list_user(&l, id, name);
 			json_object_put(st);
 		}
-		hmap_free(&seen);
-		json_object_array_sort(users, by_user_id);
+		hmap_free(&l.seen);
+		json_object_array_sort(l.users, by_user_id);
 		struct json_object *o = json_object_new_object();
 		json_object_object_add(o, "room", json_object_new_string(p->room));
-		json_object_object_add(o, "users", users);
+		json_object_object_add(o, "users", l.users);
 		sd_ack_ok(&p->ack, o);
 	}
 	free(p);

@@ -126,32 +126,34 @@ void sd_ack_error(sio_ack_t *ack, const char *error)
 	ack_send(ack, o);
 }
 
-int sd_emit(sd_service_t *svc, const char *room, const char *except,
-	    const char *event, struct json_object *data)
+int sd_emit_to(sd_service_t *svc, const sio_target_t *to, const char *event,
+	       struct json_object *data)
 {
 	struct json_object *arr;
 	sio_args_t a = {.json = args_text(data, &arr)};
-	const char *rooms[1] = {room}, *exc[1] = {except};
-	sio_target_t to = {.rooms = rooms,
-			   .nrooms = room ? 1 : 0,
-			   .except = exc,
-			   .nexcept = except ? 1 : 0};
-	int r = sio_emit(svc->nsp, &to, event, &a);
+	int r = sio_emit(svc->nsp, to, event, &a);
 	if (r == 0)
 		svc->metrics.emits++;
 	json_object_put(arr);
 	return r;
 }
 
+int sd_emit(sd_service_t *svc, const char *room, const char *except,
+	    const char *event, struct json_object *data)
+{
+	const char *rooms[1] = {room}, *exc[1] = {except};
+	sio_target_t to = {.rooms = rooms,
+			   .nrooms = room ? 1 : 0,
+			   .except = exc,
+			   .nexcept = except ? 1 : 0};
+	return sd_emit_to(svc, &to, event, data);
+}
+
 void sd_emit_local(sd_service_t *svc, const char *event,
 		   struct json_object *data)
 {
-	struct json_object *arr;
-	sio_args_t a = {.json = args_text(data, &arr)};
 	sio_target_t to = {.flags = SIO_LOCAL};
-	if (sio_emit(svc->nsp, &to, event, &a) == 0)
-		svc->metrics.emits++;
-	json_object_put(arr);
+	sd_emit_to(svc, &to, event, data);
 }
 
 void sd_emit_socket(sd_client_t *c, const char *event, struct json_object *data)

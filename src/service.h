@@ -235,6 +235,9 @@ void sd_ack_error(sio_ack_t *ack, const char *error);
  * socket. */
 int sd_emit(sd_service_t *svc, const char *room, const char *except,
 	    const char *event, struct json_object *data);
+/* The same to any target. */
+int sd_emit_to(sd_service_t *svc, const sio_target_t *to, const char *event,
+	       struct json_object *data);
 /* To every socket of this node only (not the cluster's); takes data. */
 void sd_emit_local(sd_service_t *svc, const char *event,
 		   struct json_object *data);
