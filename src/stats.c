@@ -22,7 +22,9 @@ typedef struct sd_peer {
 	uint64_t seen_ms;
 } sd_peer_t;
 
-/* Drops the other nodes not heard of for PEER_LIFE intervals. */
+/* Drops the other nodes not heard of for PEER_LIFE intervals (every
+ * interval: a count in between may still hold a node gone for less than
+ * one more). */
 static void prune(sd_service_t *svc)
 {
 	uint64_t now = clock_monotonic_ms();
@@ -43,7 +45,6 @@ static void prune(sd_service_t *svc)
  * of; the peak follows. */
 static size_t total(sd_service_t *svc)
 {
-	prune(svc);
 	size_t n = sio_room_size(svc->nsp, NULL);
 	for (size_t i = 0; i < svc->npeers; i++)
 		n += svc->peers[i].count;
@@ -54,7 +55,6 @@ static size_t total(sd_service_t *svc)
 
 size_t sd_room_count(sd_service_t *svc, const char *room)
 {
-	prune(svc);
 	size_t n = sio_room_size(svc->nsp, room);
 	for (size_t i = 0; i < svc->npeers; i++) {
 		struct json_object *v;
@@ -105,6 +105,7 @@ static void tick(evutil_socket_t fd, short what, void *ud)
 		json_object_array_add(a, rooms);
 		sd_share(svc, SD_SHARE_LISTENERS, a);
 	}
+	prune(svc);
 	size_t count = total(svc);
 	if (count == svc->sent_count && svc->listeners_peak == svc->sent_peak)
 		return;
