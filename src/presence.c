@@ -37,10 +37,8 @@ static void announce_offline(sd_service_t *svc, const char *id, int local)
 {
 	struct json_object *o = json_object_new_object();
 	json_object_object_add(o, "userId", json_object_new_string(id));
-	if (local)
-		sd_emit_local(svc, "presence:offline", o);
-	else
-		sd_emit(svc, NULL, NULL, "presence:offline", o);
+	sio_target_t to = {.flags = local ? SIO_LOCAL : 0};
+	sd_emit_to(svc, &to, "presence:offline", o);
 }
 
 static void share(sd_service_t *svc, const sd_user_t *u, int online)
