@@ -29,13 +29,13 @@ typedef struct eio_conn {
 	struct bufferevent *bev;
 	eio_conn_state_t state;
 	unsigned keep_alive : 1;
-	unsigned in_input : 1;	 /* inside the HTTP input loop */
-	unsigned in_recv : 1;	 /* inside wslay_event_recv() */
-	unsigned dirty : 1;	 /* output queued this loop iteration */
-	unsigned ws_closing : 1; /* our close frame is queued */
+	unsigned in_input : 1;	     /* inside the HTTP input loop */
+	unsigned in_recv : 1;	     /* inside wslay_event_recv() */
+	unsigned dirty : 1;	     /* output queued this loop iteration */
+	unsigned ws_closing : 1;     /* our close frame is queued */
 	unsigned ws_partial_msg : 1; /* a fragmented message is not over */
-	unsigned in_head : 1;	 /* between a request's start and its headers */
-	int http_error;		 /* status for a failed parse (413, 431) */
+	unsigned in_head : 1; /* between a request's start and its headers */
+	int http_error;	      /* status for a failed parse (413, 431) */
 	/* the request head's size on the wire: the chunk being parsed, the
 	 * head's bytes in earlier chunks, its offset in its first chunk */
 	const char *chunk;

@@ -211,8 +211,7 @@ typedef struct address_count {
 	char addr[];
 } address_count_t;
 
-const char *eio__server_admit(const eio_server_t *srv,
-			      const eio_request_t *req)
+const char *eio__server_admit(const eio_server_t *srv, const eio_request_t *req)
 {
 	const eio_options_t *o = &srv->opts;
 	if (srv->shutting_down)

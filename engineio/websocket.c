@@ -43,7 +43,8 @@ static int next_frames(eio_conn_t *c, struct evbuffer *in)
 		uint8_t h[14];
 		struct evbuffer_ptr at;
 		size_t n = have - pos < sizeof(h) ? have - pos : sizeof(h);
-		if (n < 2 || evbuffer_ptr_set(in, &at, pos, EVBUFFER_PTR_SET) < 0 ||
+		if (n < 2 ||
+		    evbuffer_ptr_set(in, &at, pos, EVBUFFER_PTR_SET) < 0 ||
 		    evbuffer_copyout_from(in, &at, h, n) < (ssize_t)n)
 			break;
 		uint64_t len = h[1] & 0x7f;
@@ -78,11 +79,13 @@ static ssize_t recv_cb(wslay_event_context_ptr ctx, uint8_t *buf, size_t len,
 	struct evbuffer *in = bufferevent_get_input(c->bev);
 	int n = 0, whole = c->ws_left ? 1 : next_frames(c, in);
 	if (whole < 0) { /* too big: what wslay does, before the payload */
-		wslay_event_queue_close(ctx, WSLAY_CODE_MESSAGE_TOO_BIG, NULL, 0);
+		wslay_event_queue_close(ctx, WSLAY_CODE_MESSAGE_TOO_BIG, NULL,
+					0);
 		wslay_event_shutdown_read(ctx);
 	}
 	if (whole > 0)
-		n = evbuffer_remove(in, buf, len < c->ws_left ? len : c->ws_left);
+		n = evbuffer_remove(in, buf,
+				    len < c->ws_left ? len : c->ws_left);
 	if (n <= 0) {
 		wslay_event_set_error(ctx, WSLAY_ERR_WOULDBLOCK);
 		return -1;

@@ -70,7 +70,7 @@ typedef struct sio_adapter_ops {
 struct sio_adapter {
 	const sio_adapter_ops_t *ops;
 	sio_nsp_t *nsp;
-	hmap_t rooms; /* name -> sio_room_t */
+	hmap_t rooms;			  /* name -> sio_room_t */
 	struct sio_cluster_req *requests; /* this node's, waiting (cluster.c) */
 };
 

@@ -24,12 +24,12 @@
 typedef struct radapter radapter_t;
 
 struct radapter {
-	sio_adapter_t a; /* first: the memory operations work on it */
-	sio_redis_t *r;	 /* NULL once the connections are closed */
-	char *channel;	 /* KEY#NSP# */
-	char *pattern;	 /* KEY#NSP#* */
-	char *request;	 /* KEY-request#NSP# */
-	char *response;	 /* KEY-response#NSP# */
+	sio_adapter_t a;    /* first: the memory operations work on it */
+	sio_redis_t *r;	    /* NULL once the connections are closed */
+	char *channel;	    /* KEY#NSP# */
+	char *pattern;	    /* KEY#NSP#* */
+	char *request;	    /* KEY-request#NSP# */
+	char *response;	    /* KEY-response#NSP# */
 	char *response_uid; /* KEY-response#NSP#UID# */
 	radapter_t *next;
 };
@@ -473,10 +473,9 @@ sio_adapter_t *sio__adapter_redis_new(sio_redis_t *r, sio_nsp_t *nsp)
 	ra->channel = sio__redis_channel("%s#%s#", r->key, nsp->name);
 	ra->pattern = sio__redis_channel("%s#%s#*", r->key, nsp->name);
 	ra->request = sio__redis_channel("%s-request#%s#", r->key, nsp->name);
-	ra->response =
-	    sio__redis_channel("%s-response#%s#", r->key, nsp->name);
-	ra->response_uid = sio__redis_channel("%s-response#%s#%s#", r->key,
-					      nsp->name, r->uid);
+	ra->response = sio__redis_channel("%s-response#%s#", r->key, nsp->name);
+	ra->response_uid =
+	    sio__redis_channel("%s-response#%s#%s#", r->key, nsp->name, r->uid);
 	if (!ra->channel || !ra->pattern || !ra->request || !ra->response ||
 	    !ra->response_uid || hmap_put(&r->routes, ra->pattern, ra) < 0 ||
 	    hmap_put(&r->routes, ra->request, ra) < 0 ||

@@ -296,7 +296,7 @@ static void ss_done(sio_cluster_req_t *q, int err)
 	ss_request_t *ss = (ss_request_t *)q;
 	sio__sbuf_puts(&ss->answers, "]");
 	ss->cb(ss->ud,
-	       err		   ? err
+	       err		 ? err
 	       : ss->answers.err ? -ENOMEM
 				 : 0,
 	       ss->answers.err ? "[]" : ss->answers.s);
@@ -396,7 +396,7 @@ static void on_message(sio_redis_t *r, const char *key, const char *channel,
 	sio_nsp_t *nsp = sa->a.nsp;
 	if ((m.uid && strcmp(m.uid, r->uid) == 0) ||
 	    strcmp(m.nsp, nsp->name) != 0)
-		goto out; /* ours, or another namespace's */
+		goto out;		      /* ours, or another namespace's */
 	if (strcmp(key, sa->response) == 0) { /* answers to this node */
 		sio__cluster_req_answer(&sa->a, m.type, m.request_id, m.args,
 					m.args_len);
@@ -562,7 +562,8 @@ static int s_publish(sio_adapter_t *a, const sio_target_t *to,
 	sio__sbuf_puts(&b, "}");
 	int r;
 	if (to && to->nrooms == 1 && js_length(to->rooms[0]) != 20) {
-		char *ch = sio__redis_channel("%s%s#", sa->channel, to->rooms[0]);
+		char *ch =
+		    sio__redis_channel("%s%s#", sa->channel, to->rooms[0]);
 		r = ch ? send_msg(sa, ch, SIO_CMSG_BROADCAST, &b,
 				  args ? args->bins : NULL,
 				  args ? args->nbins : 0)

@@ -91,8 +91,8 @@ size_t sio__cluster_emit_with_acks(sio_adapter_t *a, const sio_target_t *to,
 		c->left++;
 		if (sio_socket_emit_with_ack(
 			l.v[i], event, args,
-			timeout_ms ? timeout_ms : SIO_CLUSTER_TIMEOUT_MS, ack_cb,
-			c) < 0)
+			timeout_ms ? timeout_ms : SIO_CLUSTER_TIMEOUT_MS,
+			ack_cb, c) < 0)
 			c->left--;
 		else
 			sent++;
@@ -217,9 +217,8 @@ int sio__cluster_req_start(sio_adapter_t *a, sio_cluster_req_t *q)
 	return 0;
 }
 
-void sio__cluster_req_answer(sio_adapter_t *a, int kind,
-			     const char *request_id, const char *args,
-			     size_t len)
+void sio__cluster_req_answer(sio_adapter_t *a, int kind, const char *request_id,
+			     const char *args, size_t len)
 {
 	if (!request_id || !args)
 		return;

@@ -32,10 +32,10 @@ struct sio_cluster_acks {
 #define SIO_CLUSTER_TIMEOUT_MS 5000
 
 /* Emits `event` to the local sockets of `a` matching `to`, each with an
- * ack within `timeout_ms` (0: SIO_CLUSTER_TIMEOUT_MS); c->answer gets each answer later (never during
- * the call). Returns how many were reached (the client count to report).
- * The context is held until sio__cluster_acks_drop(c), which the caller
- * calls once the count is sent. */
+ * ack within `timeout_ms` (0: SIO_CLUSTER_TIMEOUT_MS); c->answer gets each
+ * answer later (never during the call). Returns how many were reached (the
+ * client count to report). The context is held until sio__cluster_acks_drop(c),
+ * which the caller calls once the count is sent. */
 size_t sio__cluster_emit_with_acks(sio_adapter_t *a, const sio_target_t *to,
 				   const char *event, const sio_args_t *args,
 				   unsigned timeout_ms, sio_cluster_acks_t *c);
@@ -72,8 +72,8 @@ struct sio_cluster_req {
 	void (*release)(sio_cluster_req_t *q);
 	uint8_t *msg; /* the request (freed here), NULL: this node only */
 	size_t len;
-	int kind;     /* the type of the answers it takes */
-	char id[17];  /* its requestId: set by sio__cluster_req_init() */
+	int kind;    /* the type of the answers it takes */
+	char id[17]; /* its requestId: set by sio__cluster_req_init() */
 	unsigned timeout_ms;
 	/* private */
 	sio_adapter_t *a; /* NULL once finished */
@@ -92,9 +92,8 @@ void sio__cluster_req_init(sio_cluster_req_t *q);
  * (server_count's) after releasing `q` without calling done. */
 int sio__cluster_req_start(sio_adapter_t *a, sio_cluster_req_t *q);
 /* An answer of type `kind` to the request `request_id` of this node. */
-void sio__cluster_req_answer(sio_adapter_t *a, int kind,
-			     const char *request_id, const char *args,
-			     size_t len);
+void sio__cluster_req_answer(sio_adapter_t *a, int kind, const char *request_id,
+			     const char *args, size_t len);
 /* Finishes every request of `a` with -ECONNRESET (the adapter is freed). */
 void sio__cluster_req_close(sio_adapter_t *a);
 

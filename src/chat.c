@@ -231,8 +231,8 @@ static void user_count(sd_service_t *svc, const char *room, const char *key,
 {
 	struct json_object *o = json_object_new_object();
 	json_object_object_add(o, key, json_object_new_string(value));
-	json_object_object_add(
-	    o, "count", json_object_new_int64(sd_room_count(svc, room)));
+	json_object_object_add(o, "count",
+			       json_object_new_int64(sd_room_count(svc, room)));
 	sd_emit(svc, room, NULL, "chat:user-count", o);
 }
 
@@ -299,8 +299,7 @@ static void on_join(sd_client_t *c, const char *event, struct json_object *arg,
 	}
 	struct json_object *o = target_object(&t);
 	json_object_object_add(
-	    o, "count",
-	    json_object_new_int64(sd_room_count(c->svc, t.room)));
+	    o, "count", json_object_new_int64(sd_room_count(c->svc, t.room)));
 	json_object_object_add(
 	    o, "history", history_page(c->svc, t.room, NULL, HISTORY_PAGE_MAX));
 	sd_ack_ok(ack, o);

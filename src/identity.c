@@ -162,8 +162,8 @@ int sd_identity_middleware(void *ud, sio_socket_t *s, sio_error_t *err)
 		const char *name = given(auth, "username");
 		if (id && strlen(id) > SD_MAX_USER_ID)
 			id = NULL;
-		saved = save_identity(s, id, name ? name : "anonymous", 0,
-				      NULL);
+		saved =
+		    save_identity(s, id, name ? name : "anonymous", 0, NULL);
 	}
 	if (saved < 0) {
 		err->message = "server error";

@@ -81,8 +81,8 @@ static void members_save(sd_client_t *c)
 		json_object_array_put_idx(list, --i, e);
 	}
 	json_object_object_add(st, "memberships", list);
-	sio_socket_set_state(
-	    c->sock, json_object_to_json_string_ext(st, JSON_C_TO_STRING_PLAIN));
+	sio_socket_set_state(c->sock, json_object_to_json_string_ext(
+					  st, JSON_C_TO_STRING_PLAIN));
 	json_object_put(st);
 }
 
@@ -93,13 +93,13 @@ int sd_members_restore(sd_client_t *c, struct json_object *list)
 		       : 0;
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *e = json_object_array_get_idx(list, i);
-		const char *room = json_object_get_string(
-		    json_object_array_get_idx(e, 0));
+		const char *room =
+		    json_object_get_string(json_object_array_get_idx(e, 0));
 		int kind = json_object_get_int(json_object_array_get_idx(e, 1));
-		const char *key = json_object_get_string(
-		    json_object_array_get_idx(e, 2));
-		const char *value = json_object_get_string(
-		    json_object_array_get_idx(e, 3));
+		const char *key =
+		    json_object_get_string(json_object_array_get_idx(e, 2));
+		const char *value =
+		    json_object_get_string(json_object_array_get_idx(e, 3));
 		size_t k = 0;
 		while (key && k < NKEYS && strcmp(keys[k], key) != 0)
 			k++;

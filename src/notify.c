@@ -111,8 +111,10 @@ static int keep_for_subscribers(sd_service_t *svc, const char *room,
 		return 0;
 	gather_t g = {.n = n};
 	const char *rooms[1] = {room}, *exc[1] = {except};
-	sio_target_t to = {
-	    .rooms = rooms, .nrooms = 1, .except = exc, .nexcept = from ? 1 : 0};
+	sio_target_t to = {.rooms = rooms,
+			   .nrooms = 1,
+			   .except = exc,
+			   .nexcept = from ? 1 : 0};
 	sio_fetch_sockets(svc->nsp, &to, gather_user, &g);
 	hmap_entry_t *e;
 	size_t i = 0;
@@ -131,7 +133,7 @@ static void share_notification(sd_service_t *svc, const char *user_id,
 	const char *v[4] = {user_id, channel_id, from, id};
 	for (size_t i = 0; i < 4; i++)
 		json_object_array_add(a, v[i] ? json_object_new_string(v[i])
-					       : NULL);
+					      : NULL);
 	sd_share(svc, SD_SHARE_NOTIFY, a);
 }
 
@@ -140,7 +142,7 @@ int sd_notify(sd_service_t *svc, const char *user_id, const char *channel_id,
 {
 	char room[SD_MAX_ROOM + 1], except[SD_MAX_ROOM + 1];
 	if (sd_room_name(room, user_id ? "user" : "channel",
-		    user_id ? user_id : channel_id) < 0 ||
+			 user_id ? user_id : channel_id) < 0 ||
 	    (from && sd_user_room(except, from) < 0))
 		return -EINVAL;
 	struct json_object *n = json_object_new_object();
@@ -160,7 +162,8 @@ int sd_notify(sd_service_t *svc, const char *user_id, const char *channel_id,
 			reached = -ENOMEM;
 		} else {
 			keep(u, n);
-			/* the other nodes keep it before their clients see it */
+			/* the other nodes keep it before their clients see it
+			 */
 			share_notification(svc, user_id, NULL, from, id);
 			reached = (int)sio_room_size(svc->nsp, room);
 			int r = sd_emit(svc, room, NULL, "notification",
@@ -242,8 +245,7 @@ void sd_notify_shared(sd_service_t *svc, struct json_object *args)
 	int shape = sd_shared_strings(args, 4, v);
 	const char *user_id = v[0], *channel_id = v[1], *from = v[2];
 	char room[SD_MAX_ROOM + 1];
-	if (shape < 0 || !v[3] ||
-	    !user_id == !channel_id ||
+	if (shape < 0 || !v[3] || !user_id == !channel_id ||
 	    sd_room_name(room, user_id ? "user" : "channel",
 			 user_id ? user_id : channel_id) < 0)
 		return;
@@ -421,7 +423,8 @@ static void on_channel_join(sd_client_t *c, const char *event,
 	channel_read(u, server, id);
 	struct json_object *a = json_object_new_array_ext(3);
 	json_object_array_add(a, json_object_new_string(u->id));
-	json_object_array_add(a, server ? json_object_new_string(server) : NULL);
+	json_object_array_add(a,
+			      server ? json_object_new_string(server) : NULL);
 	json_object_array_add(a, json_object_new_string(id));
 	sd_share(c->svc, SD_SHARE_CHANNEL_READ, a);
 	char user_room[SD_MAX_ROOM + 1];

@@ -52,8 +52,7 @@ static void on_join(sd_client_t *c, const char *event, struct json_object *arg,
 		sd_ack_error(ack, err);
 		return;
 	}
-	sd_ack_ok(ack,
-		  count_object("room", room, sd_room_count(c->svc, room)));
+	sd_ack_ok(ack, count_object("room", room, sd_room_count(c->svc, room)));
 }
 
 static void on_leave(sd_client_t *c, const char *event, struct json_object *arg,
@@ -67,16 +66,14 @@ static void on_leave(sd_client_t *c, const char *event, struct json_object *arg,
 		sd_ack_error(ack, err);
 		return;
 	}
-	sd_ack_ok(ack,
-		  count_object("room", room, sd_room_count(c->svc, room)));
+	sd_ack_ok(ack, count_object("room", room, sd_room_count(c->svc, room)));
 }
 
 /* {videoId, count} to the room of the video membership `m`. */
 static void viewers(sd_service_t *svc, const sd_member_t *m)
 {
 	sd_emit(svc, m->room, NULL, "video:viewers",
-		count_object("videoId", m->value,
-			     sd_room_count(svc, m->room)));
+		count_object("videoId", m->value, sd_room_count(svc, m->room)));
 }
 
 void sd_announce_join(sd_client_t *c, const sd_member_t *m)
@@ -191,7 +188,8 @@ static void remote_users(void *ud, int err, const sio_remote_socket_t *sockets,
 		hmap_free(&l.seen);
 		json_object_array_sort(l.users, by_user_id);
 		struct json_object *o = json_object_new_object();
-		json_object_object_add(o, "room", json_object_new_string(p->room));
+		json_object_object_add(o, "room",
+				       json_object_new_string(p->room));
 		json_object_object_add(o, "users", l.users);
 		sd_ack_ok(&p->ack, o);
 	}
@@ -289,8 +287,7 @@ static void on_video(sd_client_t *c, const char *event, struct json_object *arg,
 	} else {
 		sd_leave(c, room);
 	}
-	sd_ack_ok(ack,
-		  count_object("videoId", id, sd_room_count(svc, room)));
+	sd_ack_ok(ack, count_object("videoId", id, sd_room_count(svc, room)));
 }
 
 static void on_video_progress(sd_client_t *c, const char *event,

@@ -45,8 +45,7 @@ int sd_valid_room(const char *room)
 	return room && room[0] && strlen(room) <= SD_MAX_ROOM;
 }
 
-int sd_room_name(char room[SD_MAX_ROOM + 1], const char *prefix,
-		 const char *id)
+int sd_room_name(char room[SD_MAX_ROOM + 1], const char *prefix, const char *id)
 {
 	int n = snprintf(room, SD_MAX_ROOM + 1, "%s:%s", prefix, id);
 	return n > 0 && n <= SD_MAX_ROOM ? 0 : -1;
@@ -431,8 +430,8 @@ sd_service_t *sd_service_new(struct event_base *base, sio_server_t *srv,
 	    sio_nsp_use(svc->nsp, sd_identity_middleware, svc) < 0 ||
 	    sio_nsp_on_connection(svc->nsp, on_connection, svc) < 0 ||
 	    sio_nsp_on_disconnect(svc->nsp, on_disconnect, svc) < 0 ||
-	    register_events(svc, &svc->routes) < 0 ||
-	    sd_share_start(svc) < 0 || sd_stats_start(svc) < 0)
+	    register_events(svc, &svc->routes) < 0 || sd_share_start(svc) < 0 ||
+	    sd_stats_start(svc) < 0)
 		goto fail;
 	sio_server_on_request(srv, sd_service_request, svc);
 	*error = NULL;

@@ -106,9 +106,9 @@ typedef struct sd_unread {
 
 /* A room a socket joined through the service, to undo on disconnect. */
 typedef enum {
-	SD_JOIN_PLAIN, /* join:room, join-room, subscriptions */
-	SD_JOIN_CHAT,  /* chat:join: user counts and system messages */
-	SD_JOIN_VIDEO, /* video:join: viewer counts */
+	SD_JOIN_PLAIN,	 /* join:room, join-room, subscriptions */
+	SD_JOIN_CHAT,	 /* chat:join: user counts and system messages */
+	SD_JOIN_VIDEO,	 /* video:join: viewer counts */
 	SD_JOIN_CHANNEL, /* channel:join (seed 004): one at a time */
 } sd_join_kind_t;
 
@@ -379,8 +379,7 @@ void sd_notify_shared_badges(sd_service_t *svc, struct json_object *args);
  * the sockets through the adapter. */
 void sd_notify_shared(sd_service_t *svc, struct json_object *args);
 void sd_notify_shared_read(sd_service_t *svc, struct json_object *args);
-void sd_notify_shared_channel_read(sd_service_t *svc,
-				   struct json_object *args);
+void sd_notify_shared_channel_read(sd_service_t *svc, struct json_object *args);
 /* Notifications (notify.c): delivers one to a user or a channel's
  * subscribers, skipping `from`; returns the sockets reached or -errno. */
 int sd_notify(sd_service_t *svc, const char *user_id, const char *channel_id,

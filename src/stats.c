@@ -13,7 +13,7 @@
 
 #define MAX_PEERS 1024
 #define MAX_SHARED_ROOMS 10000 /* per node and interval */
-#define PEER_LIFE 3		/* intervals */
+#define PEER_LIFE 3	       /* intervals */
 
 typedef struct sd_peer {
 	uint32_t id;
@@ -98,8 +98,7 @@ static void tick(evutil_socket_t fd, short what, void *ud)
 		struct json_object *rooms = json_object_new_object();
 		sio_fetch_sockets(svc->nsp, NULL, add_rooms, rooms);
 		struct json_object *a = json_object_new_array_ext(3);
-		json_object_array_add(a,
-				      json_object_new_int64(svc->id_prefix));
+		json_object_array_add(a, json_object_new_int64(svc->id_prefix));
 		json_object_array_add(
 		    a, json_object_new_int64(sio_room_size(svc->nsp, NULL)));
 		json_object_array_add(a, rooms);
@@ -154,10 +153,10 @@ void sd_stats_shared(sd_service_t *svc, struct json_object *args)
 		if (svc->peers[i].id == json_object_get_int64(id))
 			p = &svc->peers[i];
 	if (!p) {
-		sd_peer_t *n = svc->npeers < MAX_PEERS
-				   ? realloc(svc->peers,
-					     (svc->npeers + 1) * sizeof(*n))
-				   : NULL;
+		sd_peer_t *n =
+		    svc->npeers < MAX_PEERS
+			? realloc(svc->peers, (svc->npeers + 1) * sizeof(*n))
+			: NULL;
 		if (!n)
 			return;
 		svc->peers = n;
